@@ -1,0 +1,77 @@
+/* log.c - leveled logging. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "log.h"
+
+enum log_level log_threshold = LOG_NOTICE;
+static char ident[32];
+
+static const char *const names[] = { "error", "warn", "notice", "info", "debug" };
+
+void log_set_level(enum log_level l)
+{
+	log_threshold = l;
+}
+
+int log_level_parse(const char *s, enum log_level *out)
+{
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(s, names[i]) == 0) {
+			*out = (enum log_level)i;
+			return 1;
+		}
+	}
+	if (strcmp(s, "warning") == 0) {
+		*out = LOG_WARN;
+		return 1;
+	}
+	return 0;
+}
+
+void log_set_ident(const char *s)
+{
+	snprintf(ident, sizeof(ident), "%s", s ? s : "");
+}
+
+static void vlog(enum log_level l, const char *fmt, va_list ap)
+{
+	char line[1024];
+	int n = 0;
+	/* journald timestamps lines itself; a terminal or file needs our own */
+	if (!getenv("JOURNAL_STREAM")) {
+		struct timespec ts;
+		struct tm tm;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		localtime_r(&ts.tv_sec, &tm);
+		n = (int)strftime(line, sizeof(line), "%Y-%m-%d %H:%M:%S", &tm);
+		n += snprintf(line + n, sizeof(line) - (size_t)n, ".%03ld ", ts.tv_nsec / 1000000);
+	}
+	n += snprintf(line + n, sizeof(line) - (size_t)n, "%s%s%s: ", ident,
+		      ident[0] ? " " : "", names[l]);
+	if (n < (int)sizeof(line))
+		vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	fprintf(stderr, "%s\n", line);
+}
+
+void log_write(enum log_level l, const char *fmt, ...)
+{
+	va_list ap;
+	if (l > log_threshold)
+		return;
+	va_start(ap, fmt);
+	vlog(l, fmt, ap);
+	va_end(ap);
+}
+
+void fatal(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vlog(LOG_ERR, fmt, ap);
+	va_end(ap);
+	exit(1);
+}

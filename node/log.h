@@ -1,0 +1,31 @@
+/*
+ * log.h - leveled logging to stderr (journald picks it up under systemd).
+ *
+ * One line per event that matters; the level check happens in the macro so
+ * a suppressed debug line costs one comparison.  fatal() is for start-up
+ * only: it logs and exits(1).
+ */
+#ifndef GM_LOG_H
+#define GM_LOG_H
+
+#include "../proto/err.h"
+
+enum log_level { LOG_ERR = 0, LOG_WARN, LOG_NOTICE, LOG_INFO, LOG_DEBUG };
+
+extern enum log_level log_threshold;
+
+void log_set_level(enum log_level l);
+/* "error", "warn", "notice", "info", "debug"; returns false if unknown. */
+int log_level_parse(const char *s, enum log_level *out);
+/* Prefix every line with this (e.g. the node code). */
+void log_set_ident(const char *ident);
+void log_write(enum log_level l, const char *fmt, ...) GM_PRINTF(2, 3);
+void fatal(const char *fmt, ...) GM_PRINTF(1, 2) __attribute__((noreturn));
+
+#define log_err(...) log_write(LOG_ERR, __VA_ARGS__)
+#define log_warn(...) do { if (log_threshold >= LOG_WARN) log_write(LOG_WARN, __VA_ARGS__); } while (0)
+#define log_notice(...) do { if (log_threshold >= LOG_NOTICE) log_write(LOG_NOTICE, __VA_ARGS__); } while (0)
+#define log_info(...) do { if (log_threshold >= LOG_INFO) log_write(LOG_INFO, __VA_ARGS__); } while (0)
+#define log_debug(...) do { if (log_threshold >= LOG_DEBUG) log_write(LOG_DEBUG, __VA_ARGS__); } while (0)
+
+#endif

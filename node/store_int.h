@@ -1,0 +1,95 @@
+/*
+ * store_int.h - what the store_*.c files share; nothing outside node/
+ * includes this.  Modules inside node/ that run their own read-only SQL
+ * (views, exports) use store_db().
+ */
+#ifndef GM_STORE_INT_H
+#define GM_STORE_INT_H
+
+#include <sqlite3.h>
+#include "store.h"
+#include "../sync/hlc.h"
+#include "../proto/buf.h"
+
+#define STORE_FORMAT 1
+
+/* Prepared once per table, finalised at close. */
+struct tab_stmts {
+	sqlite3_stmt *sel_key;     /* rowid, _scope, _clk, _del, _last, cols.. by id */
+	sqlite3_stmt *sel_rid;     /* id, _scope, _clk, _del, _last, cols.. by rowid */
+	sqlite3_stmt *ins;         /* id, _scope, _clk, _del, _last, cols.. */
+	sqlite3_stmt *upd;         /* _clk, _del, _last, cols.., rowid */
+};
+
+struct store {
+	sqlite3 *db;
+	char *dir;
+	char code[CODE_MAX + 1];
+	enum level level;
+	uint64_t node_id;
+	struct hlc hlc;
+	uint64_t hlc_loaded;       /* value of meta 'hlc' at begin */
+	uint64_t wall_override;
+	int in_txn;
+	int64_t change_seq;        /* newest changes.seq, valid inside a txn */
+	char errmsg[256];
+
+	struct tab_stmts tabs[T__COUNT];
+	sqlite3_stmt *ins_change;
+	sqlite3_stmt *sel_change;
+	sqlite3_stmt *set_change_vals;
+	sqlite3_stmt *erase_change;
+	sqlite3_stmt *meta_get;
+	sqlite3_stmt *meta_set;
+	sqlite3_stmt *ins_batch;
+
+	store_sign_fn sign;
+	void *sign_ctx;
+	store_verify_fn verify;
+	void *verify_ctx;
+
+	struct gm_buf scratch;     /* change value encoding */
+};
+
+sqlite3 *store_db(struct store *st);
+
+/* Records the error message (printf-style) and returns `e`. */
+enum gm_err store_fail(struct store *st, enum gm_err e, const char *fmt, ...) GM_PRINTF(3, 4);
+/* SQLite failure: message from the db handle; maps FULL/READONLY. */
+enum gm_err store_dberr(struct store *st, const char *what);
+uint64_t store_wall(const struct store *st);
+
+/* Row access shared by writes, apply and reads. */
+void store_bind_value(sqlite3_stmt *s, int idx, const struct gm_value *v);
+void store_column_value(sqlite3_stmt *s, int idx, struct gm_value *v);
+/* Loads a record by key (or rowid if key is NULL) into r; text copied. */
+enum gm_err store_load(struct store *st, const struct table_def *tab, const char *key,
+		       int64_t rid, struct store_rec *r);
+/* Writes r back (insert if r->rid == 0, setting r->rid). */
+enum gm_err store_save(struct store *st, const struct store_rec *r);
+
+/* The merge step shared by local writes and received batches. */
+struct merge_change {
+	struct clk clk;
+	uint64_t seen;
+	uint64_t mask;              /* over the local table's columns */
+	bool del;
+	const struct gm_value *vals; /* indexed by column (not packed) */
+	const char *actor;
+	uint32_t actorlen;
+	const char *note;
+	uint32_t notelen;
+};
+/* Merges mc into r (loaded, or r->rid == 0 for new) and logs the change.
+ * *won gets the fields that took the new value. */
+enum gm_err store_merge(struct store *st, struct store_rec *r, const struct merge_change *mc,
+			uint64_t *won);
+
+/* Packs the values of `mask` (from a column-indexed array) as msgpack. */
+void store_pack_vals(struct gm_buf *b, const struct gm_value *vals, uint64_t mask,
+		     unsigned ncols);
+/* Unpacks them into a column-indexed array; text points into `blob`. */
+bool store_unpack_vals(const void *blob, size_t len, uint64_t mask, unsigned ncols,
+		       struct gm_value *vals, void **zone_out);
+
+#endif

@@ -1,0 +1,106 @@
+/*
+ * ctl.h - what gridctl's command files share.
+ *
+ * Each command group lives in its own ctl_<group>.c and exports its
+ * handlers; gridctl.c holds the one table of commands.  A handler gets the
+ * arguments after its command words, returns an exit status (0 ok, 1 the
+ * operation failed, 2 bad usage) and prints one line to stderr on error.
+ */
+#ifndef GM_CTL_H
+#define GM_CTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <getopt.h>
+#include <jansson.h>
+#include "../node/store.h"
+
+enum { EX_OK = 0, EX_FAIL = 1, EX_USAGE = 2 };
+
+struct ctl {
+	const char *dir;        /* -d DIR */
+	const char *actor;      /* who is at the keyboard */
+	bool json;              /* --json */
+	struct store *st;       /* opened by ctl_open */
+	const char *cmd;        /* "ticket add", for messages */
+	const char *short_opts; /* letters that also work as -x (e.g. "o" for -o) */
+};
+
+typedef int (*ctl_fn)(struct ctl *c, int argc, char **argv);
+
+struct ctl_cmd {
+	const char *group;      /* "ticket" */
+	const char *name;       /* "add", or NULL for a one-word command */
+	ctl_fn fn;
+	const char *usage;      /* arguments, for --help */
+	bool needs_store;
+};
+
+/* Prints "gridctl <cmd>: <message>" to stderr. */
+void ctl_err(struct ctl *c, const char *fmt, ...) GM_PRINTF(2, 3);
+/* Prints the usage line of the running command; returns EX_USAGE. */
+int ctl_usage(struct ctl *c);
+
+/* Argument parsing: false (with a message) on a bad value. */
+bool ctl_parse_int(struct ctl *c, const char *opt, const char *s, long long lo, long long hi,
+		   long long *out);
+bool ctl_parse_double(struct ctl *c, const char *opt, const char *s, double lo, double hi,
+		      double *out);
+/* "now", unix seconds, "YYYY-MM-DD" or "YYYY-MM-DD HH:MM[:SS]" (local). */
+bool ctl_parse_time(struct ctl *c, const char *opt, const char *s, long long *out);
+void ctl_format_time(long long t, char *buf, size_t len);
+
+/* Runs getopt_long over argv; on an unknown option prints usage. */
+int ctl_getopt(struct ctl *c, int argc, char **argv, const struct option *opts);
+
+/* A record as JSON: {"id", "scope", columns...}. */
+json_t *ctl_rec_json(const struct store_rec *r);
+json_t *ctl_value_json(const struct gm_value *v);
+/* Prints JSON with a newline; frees it. */
+void ctl_print_json(json_t *j);
+/* Text form of a value into buf. */
+const char *ctl_value_str(const struct gm_value *v, char *buf, size_t len);
+
+/* Builds a store_write from (column name, value) pairs; see ctl_util.c. */
+struct ctl_fields {
+	unsigned n;
+	uint8_t cols[ROWCLK_MAX_COLS];
+	struct gm_value vals[ROWCLK_MAX_COLS];
+};
+void ctl_set(struct ctl_fields *f, const struct table_def *t, const char *col,
+	     struct gm_value v);
+/* Runs one write as its own transaction; prints the error on failure. */
+int ctl_write(struct ctl *c, const struct table_def *t, const char *key, const char *scope,
+	      const struct ctl_fields *f, const char *note, int mode, bool del);
+
+/* Record display for show/list commands. */
+int ctl_show_record(struct ctl *c, const struct table_def *t, const char *key);
+int ctl_list_records(struct ctl *c, const struct table_def *t, const struct store_filter *f,
+		     unsigned nf, const char *const *cols);
+
+/* command handlers */
+int cmd_init(struct ctl *c, int argc, char **argv);
+int cmd_ticket_add(struct ctl *c, int argc, char **argv);
+int cmd_ticket_update(struct ctl *c, int argc, char **argv);
+int cmd_ticket_show(struct ctl *c, int argc, char **argv);
+int cmd_ticket_list(struct ctl *c, int argc, char **argv);
+int cmd_ticket_comment(struct ctl *c, int argc, char **argv);
+int cmd_resident_add(struct ctl *c, int argc, char **argv);
+int cmd_resident_update(struct ctl *c, int argc, char **argv);
+int cmd_resident_show(struct ctl *c, int argc, char **argv);
+int cmd_resident_list(struct ctl *c, int argc, char **argv);
+int cmd_resident_erase(struct ctl *c, int argc, char **argv);
+int cmd_household_add(struct ctl *c, int argc, char **argv);
+int cmd_household_list(struct ctl *c, int argc, char **argv);
+int cmd_asset_add(struct ctl *c, int argc, char **argv);
+int cmd_asset_update(struct ctl *c, int argc, char **argv);
+int cmd_asset_show(struct ctl *c, int argc, char **argv);
+int cmd_asset_list(struct ctl *c, int argc, char **argv);
+int cmd_asset_delete(struct ctl *c, int argc, char **argv);
+int cmd_export(struct ctl *c, int argc, char **argv);
+int cmd_import(struct ctl *c, int argc, char **argv);
+int cmd_digest(struct ctl *c, int argc, char **argv);
+int cmd_seal(struct ctl *c, int argc, char **argv);
+int cmd_category_list(struct ctl *c, int argc, char **argv);
+
+#endif

@@ -1,0 +1,345 @@
+/* ctl_ticket.c - gridctl ticket add|update|comment|show|list. */
+#include <stdio.h>
+#include <string.h>
+#include "ctl.h"
+#include "../node/tickets.h"
+#include "../node/store_int.h"
+#include "../sync/hlc.h"
+
+static const struct table_def *tickets(void)
+{
+	return schema_table(T_TICKET);
+}
+
+/* The category must be a live event class in the reference table. */
+static bool category_ok(struct ctl *c, const char *code)
+{
+	struct store_rec r;
+	store_rec_init(&r);
+	enum gm_err e = store_get(c->st, schema_table(T_CAT_EVENT), code, &r);
+	bool ok = !e && clk_zero(r.del);
+	store_rec_free(&r);
+	if (!ok)
+		ctl_err(c, "--category: '%s' is not an event class (gridctl category list)", code);
+	return ok;
+}
+
+static bool source_ok(struct ctl *c, const char *s)
+{
+	if (ticket_source_valid(s))
+		return true;
+	ctl_err(c, "--source: '%s' is not one of citizen_app, grid_worker, camera_ai,"
+		   " hotline, device, import", s);
+	return false;
+}
+
+static int save_reporter(struct ctl *c, const char *id, const char *name, const char *phone)
+{
+	sqlite3_stmt *s;
+	sqlite3 *db = store_db(c->st);
+	if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO ticket_reporter(id, name, phone)"
+				   " VALUES(?,?,?)", -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, phone, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int cmd_ticket_add(struct ctl *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "category", required_argument, NULL, 'c' },
+		{ "title", required_argument, NULL, 't' },
+		{ "desc", required_argument, NULL, 'D' },
+		{ "lat", required_argument, NULL, 'a' },
+		{ "lon", required_argument, NULL, 'o' },
+		{ "address", required_argument, NULL, 'A' },
+		{ "priority", required_argument, NULL, 'p' },
+		{ "source", required_argument, NULL, 's' },
+		{ "assignee", required_argument, NULL, 'g' },
+		{ "deadline", required_argument, NULL, 'd' },
+		{ "scope", required_argument, NULL, 'S' },
+		{ "reporter", required_argument, NULL, 'r' },
+		{ "phone", required_argument, NULL, 'P' },
+		{ "status", required_argument, NULL, 'x' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct table_def *t = tickets();
+	struct ctl_fields f = { 0 };
+	const char *category = NULL, *title = NULL, *scope = NULL, *reporter = NULL;
+	const char *phone = NULL, *status = "reported";
+	bool has_lat = false, has_lon = false;
+	double lat = 0, lon = 0;
+	long long v;
+	char id[64];
+	int o;
+
+	optind = 1;
+	while ((o = ctl_getopt(c, argc, argv, opts)) != -1) {
+		switch (o) {
+		case 'c': category = optarg; break;
+		case 't': title = optarg; break;
+		case 'D': ctl_set(&f, t, "descr", gm_text(optarg)); break;
+		case 'a':
+			if (!ctl_parse_double(c, "--lat", optarg, -90, 90, &lat))
+				return EX_USAGE;
+			has_lat = true;
+			break;
+		case 'o':
+			if (!ctl_parse_double(c, "--lon", optarg, -180, 180, &lon))
+				return EX_USAGE;
+			has_lon = true;
+			break;
+		case 'A': ctl_set(&f, t, "address", gm_text(optarg)); break;
+		case 'p':
+			if (!ctl_parse_int(c, "--priority", optarg, 1, 5, &v))
+				return EX_USAGE;
+			ctl_set(&f, t, "priority", gm_int(v));
+			break;
+		case 's':
+			if (!source_ok(c, optarg))
+				return EX_USAGE;
+			ctl_set(&f, t, "source", gm_text(optarg));
+			break;
+		case 'g': ctl_set(&f, t, "assignee", gm_text(optarg)); break;
+		case 'd':
+			if (!ctl_parse_time(c, "--deadline", optarg, &v))
+				return EX_USAGE;
+			ctl_set(&f, t, "deadline", gm_int(v));
+			break;
+		case 'S': scope = optarg; break;
+		case 'r': reporter = optarg; break;
+		case 'P': phone = optarg; break;
+		case 'x':
+			/* imports bring tickets in whatever state they reached */
+			if (!ticket_status_valid(optarg)) {
+				ctl_err(c, "--status: '%s' is not a ticket status", optarg);
+				return EX_USAGE;
+			}
+			status = optarg;
+			break;
+		default: return EX_USAGE;
+		}
+	}
+	if (optind != argc || !category || !title) {
+		if (!category || !title)
+			ctl_err(c, "--category and --title are required");
+		return ctl_usage(c);
+	}
+	if (has_lat != has_lon) {
+		ctl_err(c, "--lat and --lon go together");
+		return EX_USAGE;
+	}
+	if (!*title) {
+		ctl_err(c, "--title: empty");
+		return EX_USAGE;
+	}
+	if (!category_ok(c, category))
+		return EX_FAIL;
+	ctl_set(&f, t, "category", gm_text(category));
+	ctl_set(&f, t, "title", gm_text(title));
+	ctl_set(&f, t, "status", gm_text(status));
+	ctl_set(&f, t, "created", gm_int((int64_t)(hlc_wall_ms() / 1000)));
+	/* default source: a grid worker at the keyboard */
+	bool has_source = false;
+	for (unsigned i = 0; i < f.n; i++)
+		has_source |= f.cols[i] == schema_col(t, "source", 6);
+	if (!has_source)
+		ctl_set(&f, t, "source", gm_text("grid_worker"));
+	if (has_lat) {
+		ctl_set(&f, t, "lat", gm_real(lat));
+		ctl_set(&f, t, "lon", gm_real(lon));
+	}
+
+	/* id, record and reporter in one transaction */
+	int64_t seq;
+	enum gm_err e = store_begin(c->st);
+	if (!e)
+		e = store_next_seq(c->st, "ticket", &seq);
+	if (!e) {
+		ticket_id_format(id, sizeof(id), store_code(c->st), (long long)seq);
+		struct store_write w = {
+			.tab = t, .key = id, .scope = scope, .nset = f.n, .cols = f.cols,
+			.vals = f.vals, .actor = c->actor, .mode = W_CREATE,
+		};
+		e = store_put(c->st, &w, NULL);
+	}
+	if (!e && (reporter || phone) && save_reporter(c, id, reporter, phone) != 0)
+		e = store_dberr(c->st, "reporter");
+	if (!e)
+		e = store_commit(c->st);
+	else
+		store_rollback(c->st);
+	if (e) {
+		ctl_err(c, "%s", store_errmsg(c->st));
+		return EX_FAIL;
+	}
+	if (c->json) {
+		json_t *j = json_object();
+		json_object_set_new(j, "id", json_string(id));
+		ctl_print_json(j);
+	} else {
+		puts(id);
+	}
+	return EX_OK;
+}
+
+int cmd_ticket_update(struct ctl *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "status", required_argument, NULL, 's' },
+		{ "assignee", required_argument, NULL, 'g' },
+		{ "priority", required_argument, NULL, 'p' },
+		{ "category", required_argument, NULL, 'c' },
+		{ "title", required_argument, NULL, 't' },
+		{ "desc", required_argument, NULL, 'D' },
+		{ "deadline", required_argument, NULL, 'd' },
+		{ "note", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct table_def *t = tickets();
+	struct ctl_fields f = { 0 };
+	const char *status = NULL, *note = NULL;
+	long long v;
+	int o;
+
+	optind = 1;
+	while ((o = ctl_getopt(c, argc, argv, opts)) != -1) {
+		switch (o) {
+		case 's': status = optarg; break;
+		case 'g': ctl_set(&f, t, "assignee", gm_text(optarg)); break;
+		case 'p':
+			if (!ctl_parse_int(c, "--priority", optarg, 1, 5, &v))
+				return EX_USAGE;
+			ctl_set(&f, t, "priority", gm_int(v));
+			break;
+		case 'c':
+			if (!category_ok(c, optarg))
+				return EX_FAIL;
+			ctl_set(&f, t, "category", gm_text(optarg));
+			break;
+		case 't': ctl_set(&f, t, "title", gm_text(optarg)); break;
+		case 'D': ctl_set(&f, t, "descr", gm_text(optarg)); break;
+		case 'd':
+			if (!ctl_parse_time(c, "--deadline", optarg, &v))
+				return EX_USAGE;
+			ctl_set(&f, t, "deadline", gm_int(v));
+			break;
+		case 'n': note = optarg; break;
+		default: return EX_USAGE;
+		}
+	}
+	if (optind != argc - 1)
+		return ctl_usage(c);
+	const char *id = argv[optind];
+	if (!f.n && !status && !note) {
+		ctl_err(c, "nothing to change");
+		return EX_USAGE;
+	}
+	if (status) {
+		struct store_rec r;
+		char cur[32];
+		if (!ticket_status_valid(status)) {
+			ctl_err(c, "--status: '%s' is not one of reported, registered, dispatched,"
+				   " in_progress, resolved, verified, closed, rejected", status);
+			return EX_USAGE;
+		}
+		store_rec_init(&r);
+		if (store_get(c->st, t, id, &r)) {
+			ctl_err(c, "%s", store_errmsg(c->st));
+			return EX_FAIL;
+		}
+		const struct gm_value *sv = &r.vals[schema_col(t, "status", 6)];
+		snprintf(cur, sizeof(cur), "%.*s", sv->type == GM_TEXT ? (int)sv->len : 0,
+			 sv->type == GM_TEXT ? sv->s : "");
+		store_rec_free(&r);
+		if (!ticket_move_ok(cur, status)) {
+			ctl_err(c, "%s: cannot go from %s to %s", id, cur, status);
+			return EX_FAIL;
+		}
+		ctl_set(&f, t, "status", gm_text(status));
+		if (strcmp(status, "closed") == 0)
+			ctl_set(&f, t, "closed", gm_int((int64_t)(hlc_wall_ms() / 1000)));
+	}
+	return ctl_write(c, t, id, NULL, &f, note, W_UPDATE, false);
+}
+
+int cmd_ticket_comment(struct ctl *c, int argc, char **argv)
+{
+	if (argc != 3 || !*argv[2])
+		return ctl_usage(c);
+	return ctl_write(c, tickets(), argv[1], NULL, NULL, argv[2], W_UPDATE, false);
+}
+
+int cmd_ticket_show(struct ctl *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int o;
+	optind = 1;
+	while ((o = ctl_getopt(c, argc, argv, opts)) != -1) {
+		if (o != 'j')
+			return EX_USAGE;
+		c->json = true;
+	}
+	if (optind != argc - 1)
+		return ctl_usage(c);
+	return ctl_show_record(c, tickets(), argv[optind]);
+}
+
+int cmd_ticket_list(struct ctl *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "status", required_argument, NULL, 's' },
+		{ "category", required_argument, NULL, 'c' },
+		{ "scope", required_argument, NULL, 'S' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const cols[] = { "status", "category", "priority", "assignee", "title",
+					    NULL };
+	const struct table_def *t = tickets();
+	struct store_filter f[3];
+	const char *status = NULL, *category = NULL, *scope = NULL;
+	unsigned nf = 0;
+	int o;
+
+	optind = 1;
+	while ((o = ctl_getopt(c, argc, argv, opts)) != -1) {
+		switch (o) {
+		case 's': status = optarg; break;
+		case 'c': category = optarg; break;
+		case 'S': scope = optarg; break;
+		case 'j': c->json = true; break;
+		default: return EX_USAGE;
+		}
+	}
+	if (optind != argc)
+		return ctl_usage(c);
+	if (status && !ticket_status_valid(status)) {
+		ctl_err(c, "--status: '%s' is not a ticket status", status);
+		return EX_USAGE;
+	}
+	if (scope && !code_valid(scope, strlen(scope))) {
+		ctl_err(c, "--scope: '%s' is not a node code", scope);
+		return EX_USAGE;
+	}
+	if (status) {
+		f[nf].col = schema_col(t, "status", 6);
+		f[nf++].v = gm_text(status);
+	}
+	if (category) {
+		f[nf].col = schema_col(t, "category", 8);
+		f[nf++].v = gm_text(category);
+	}
+	if (scope) {
+		f[nf].col = -1;
+		f[nf++].v = gm_text(scope);
+	}
+	return ctl_list_records(c, t, f, nf, cols);
+}

@@ -1,0 +1,167 @@
+/*
+ * gridctl - the grid worker's and operator's command line.
+ *
+ * Works directly on a node directory (no daemon needed), so a grid worker
+ * can register residents and tickets offline and sync later.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <pwd.h>
+#include "ctl.h"
+#include "../node/log.h"
+
+#ifndef GM_VERSION
+#define GM_VERSION "0.1"
+#endif
+
+static const struct ctl_cmd cmds[] = {
+	{ "init", NULL, cmd_init,
+	  "--level city|district|street|grid --code CODE [--parent coap://HOST:PORT]"
+	  " [--listen coap://HOST:PORT] [--ref DIR]", false },
+	{ "ticket", "add", cmd_ticket_add,
+	  "--category CODE --title TEXT [--desc TEXT] [--lat X --lon Y] [--address A]"
+	  " [--priority 1-5] [--source S] [--assignee A] [--deadline TIME] [--scope CODE]"
+	  " [--reporter NAME] [--phone P]", true },
+	{ "ticket", "update", cmd_ticket_update,
+	  "ID [--status S] [--assignee A] [--priority N] [--category CODE] [--title T]"
+	  " [--desc D] [--deadline TIME] [--note TEXT]", true },
+	{ "ticket", "comment", cmd_ticket_comment, "ID TEXT", true },
+	{ "ticket", "show", cmd_ticket_show, "ID [--json]", true },
+	{ "ticket", "list", cmd_ticket_list,
+	  "[--status S] [--category CODE] [--scope CODE] [--json]", true },
+	{ "resident", "add", cmd_resident_add,
+	  "--name N [--household ID] [--sex M|F] [--birth-year Y] [--id-card X] [--phone P]"
+	  " [--address A] [--tags T1,T2] [--note TEXT] [--scope CODE]", true },
+	{ "resident", "update", cmd_resident_update,
+	  "ID [--name N] [--household ID] [--sex M|F] [--birth-year Y] [--id-card X]"
+	  " [--phone P] [--address A] [--tags T] [--note TEXT]", true },
+	{ "resident", "show", cmd_resident_show, "ID [--json]", true },
+	{ "resident", "list", cmd_resident_list, "[--household ID] [--json]", true },
+	{ "resident", "erase", cmd_resident_erase, "ID", true },
+	{ "household", "add", cmd_household_add,
+	  "--address A [--head NAME] [--note TEXT] [--scope CODE]", true },
+	{ "household", "list", cmd_household_list, "[--json]", true },
+	{ "asset", "add", cmd_asset_add,
+	  "--code CODE [--id ID] [--name N] [--lat X --lon Y] [--address A] [--state S]"
+	  " [--attrs JSON] [--scope CODE]", true },
+	{ "asset", "update", cmd_asset_update,
+	  "ID [--state S] [--inspected TIME] [--name N] [--attrs JSON] [--note TEXT]", true },
+	{ "asset", "show", cmd_asset_show, "ID [--json]", true },
+	{ "asset", "list", cmd_asset_list, "[--code CODE] [--state S] [--json]", true },
+	{ "asset", "delete", cmd_asset_delete, "ID", true },
+	{ "category", "list", cmd_category_list, "[--component] [--json]", true },
+	{ "export", NULL, cmd_export, "[--since CURSOR] [--for CODE] -o FILE", true },
+	{ "import", NULL, cmd_import, "FILE...", true },
+	{ "digest", NULL, cmd_digest, "[--scope CODE]", true },
+	{ "seal", NULL, cmd_seal, "", true },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: gridctl -d DIR [--json] [--actor NAME] COMMAND [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(f, "  %s%s%s %s\n", cmds[i].group, cmds[i].name ? " " : "",
+			cmds[i].name ? cmds[i].name : "", cmds[i].usage);
+	fprintf(f, "\nTIME is 'now', unix seconds, YYYY-MM-DD or 'YYYY-MM-DD HH:MM'.\n"
+		   "The node directory may also come from $GRIDMESH_DIR.\n");
+}
+
+static const struct ctl_cmd *current;
+
+int ctl_usage(struct ctl *c)
+{
+	if (current)
+		fprintf(stderr, "usage: gridctl -d DIR %s%s%s %s\n", current->group,
+			current->name ? " " : "", current->name ? current->name : "",
+			current->usage);
+	(void)c;
+	return EX_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	struct ctl c = { 0 };
+	int i = 1;
+
+	c.dir = getenv("GRIDMESH_DIR");
+	c.actor = getenv("GRIDMESH_ACTOR");
+	if (!c.actor)
+		c.actor = getenv("USER");
+	if (!c.actor) {
+		struct passwd *pw = getpwuid(getuid());
+		c.actor = pw ? pw->pw_name : "unknown";
+	}
+	/* global options come before the command */
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "-d") == 0 && i + 1 < argc) {
+			c.dir = argv[++i];
+		} else if (strncmp(argv[i], "--dir=", 6) == 0) {
+			c.dir = argv[i] + 6;
+		} else if (strcmp(argv[i], "--json") == 0) {
+			c.json = true;
+		} else if (strcmp(argv[i], "--actor") == 0 && i + 1 < argc) {
+			c.actor = argv[++i];
+		} else if (strcmp(argv[i], "-v") == 0) {
+			log_set_level(LOG_INFO);
+		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			return EX_OK;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("gridctl %s\n", GM_VERSION);
+			return EX_OK;
+		} else {
+			fprintf(stderr, "gridctl: unknown option %s\n", argv[i]);
+			usage(stderr);
+			return EX_USAGE;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	const char *group = argv[i++];
+	const char *name = i < argc ? argv[i] : NULL;
+	bool group_known = false;
+	for (size_t k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++) {
+		if (strcmp(cmds[k].group, group) != 0)
+			continue;
+		group_known = true;
+		if (cmds[k].name && (!name || strcmp(cmds[k].name, name) != 0))
+			continue;
+		current = &cmds[k];
+		break;
+	}
+	if (!current) {
+		if (group_known)
+			fprintf(stderr, "gridctl: %s needs a subcommand%s%s\n", group,
+				name ? ", not " : "", name ? name : "");
+		else
+			fprintf(stderr, "gridctl: unknown command '%s' (gridctl --help lists them)\n",
+				group);
+		return EX_USAGE;
+	}
+	if (current->name)
+		i++;
+	char cmdname[64];
+	snprintf(cmdname, sizeof(cmdname), "%s%s%s", current->group, current->name ? " " : "",
+		 current->name ? current->name : "");
+	c.cmd = cmdname;
+	if (!c.dir) {
+		fprintf(stderr, "gridctl %s: no node directory (use -d DIR)\n", cmdname);
+		return EX_USAGE;
+	}
+	if (current->needs_store) {
+		char err[512];
+		enum gm_err e = store_open(c.dir, &c.st, err, sizeof(err));
+		if (e) {
+			fprintf(stderr, "gridctl %s: %s\n", cmdname, err);
+			return EX_FAIL;
+		}
+	}
+	/* handlers see their own arguments with argv[0] = command name */
+	int rc = current->fn(&c, argc - i + 1, argv + i - 1);
+	store_close(c.st);
+	return rc;
+}
