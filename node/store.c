@@ -11,11 +11,8 @@
 
 static const char *const base_ddl =
 	"CREATE TABLE meta(k TEXT PRIMARY KEY, v) WITHOUT ROWID;"
-	/* history and local change log; vals NULL = the record still holds them */
-	"CREATE TABLE changes(seq INTEGER PRIMARY KEY, tbl INTEGER NOT NULL,"
-	" rid INTEGER NOT NULL, prev INTEGER, t INTEGER NOT NULL, node INTEGER NOT NULL,"
-	" seen INTEGER NOT NULL DEFAULT 0, mask INTEGER NOT NULL, del INTEGER NOT NULL DEFAULT 0,"
-	" actor TEXT, note TEXT, vals BLOB, erased INTEGER NOT NULL DEFAULT 0);"
+	/* history and local change log, 256 entries a page (node/chlog.h) */
+	"CREATE TABLE changes(page INTEGER PRIMARY KEY, n INTEGER NOT NULL, body BLOB NOT NULL);"
 	/* every batch as signed by its origin; route = child code it goes to */
 	"CREATE TABLE batches(seq INTEGER PRIMARY KEY, hash BLOB NOT NULL UNIQUE,"
 	" origin INTEGER NOT NULL, bseq INTEGER NOT NULL, scope TEXT NOT NULL,"
@@ -222,10 +219,8 @@ static void finalize_all(struct store *st)
 		sqlite3_finalize(st->tabs[i].ins);
 		sqlite3_finalize(st->tabs[i].upd);
 	}
-	sqlite3_finalize(st->ins_change);
-	sqlite3_finalize(st->sel_change);
-	sqlite3_finalize(st->set_change_vals);
-	sqlite3_finalize(st->erase_change);
+	chlog_free(st->chlog);
+	st->chlog = NULL;
 	sqlite3_finalize(st->meta_get);
 	sqlite3_finalize(st->meta_set);
 	sqlite3_finalize(st->ins_batch);
@@ -237,18 +232,7 @@ static enum gm_err prepare_all(struct store *st)
 	for (unsigned i = 0; i < T__COUNT; i++)
 		if ((e = prepare_table(st, schema_table(i))))
 			return e;
-	if ((e = prepare(st, &st->ins_change,
-			 "INSERT INTO changes(seq, tbl, rid, prev, t, node, seen, mask, del, actor,"
-			 " note, vals) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)")))
-		return e;
-	if ((e = prepare(st, &st->sel_change,
-			 "SELECT prev, t, node, seen, mask, del, actor, note, vals, erased"
-			 " FROM changes WHERE seq=?")))
-		return e;
-	if ((e = prepare(st, &st->set_change_vals, "UPDATE changes SET vals=? WHERE seq=?")))
-		return e;
-	if ((e = prepare(st, &st->erase_change,
-			 "UPDATE changes SET vals=NULL, note=NULL, erased=1 WHERE seq=?")))
+	if ((e = chlog_new(st, &st->chlog)))
 		return e;
 	if ((e = prepare(st, &st->meta_get, "SELECT v FROM meta WHERE k=?")))
 		return e;
@@ -274,7 +258,10 @@ static enum gm_err open_db(const char *dir, int flags, struct store **out, char 
 	}
 	hlc_init(&st->hlc, 0, HLC_DEFAULT_MAX_DRIFT_MS);
 	gm_buf_init(&st->scratch);
-	int rc = sqlite3_open_v2(path, &st->db, flags, NULL);
+	gm_buf_init(&st->scratch2);
+	store_rec_init(&st->rec);
+	/* one connection per thread: SQLite's own mutexes would only cost time */
+	int rc = sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
 	free(path);
 	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "cannot open %s/%s: %s", dir, STORE_DB_NAME,
@@ -407,6 +394,8 @@ void store_close(struct store *st)
 	finalize_all(st);
 	sqlite3_close(st->db);
 	gm_buf_free(&st->scratch);
+	gm_buf_free(&st->scratch2);
+	store_rec_free(&st->rec);
 	free(st->dir);
 	free(st);
 }
@@ -488,15 +477,10 @@ enum gm_err store_begin(struct store *st)
 	st->hlc_loaded = stored;
 	if (stored > st->hlc.last)
 		st->hlc.last = stored;
-	sqlite3_stmt *s;
-	if (sqlite3_prepare_v2(st->db, "SELECT max(seq) FROM changes", -1, &s, NULL) != SQLITE_OK) {
-		enum gm_err e = store_dberr(st, "change sequence");
+	enum gm_err e = chlog_begin(st);
+	if (e)
 		store_rollback(st);
-		return e;
-	}
-	st->change_seq = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-	sqlite3_finalize(s);
-	return GM_OK;
+	return e;
 }
 
 enum gm_err store_commit(struct store *st)
@@ -504,8 +488,8 @@ enum gm_err store_commit(struct store *st)
 	enum gm_err e;
 	if (!st->in_txn)
 		return store_fail(st, GM_E_STATE, "no transaction open");
-	if (st->hlc.last != st->hlc_loaded &&
-	    (e = store_meta_set_int(st, "hlc", (int64_t)st->hlc.last))) {
+	if ((e = chlog_flush(st)) || (st->hlc.last != st->hlc_loaded &&
+	    (e = store_meta_set_int(st, "hlc", (int64_t)st->hlc.last)))) {
 		store_rollback(st);
 		return e;
 	}
@@ -523,6 +507,7 @@ void store_rollback(struct store *st)
 	if (!st->in_txn)
 		return;
 	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	chlog_discard(st);
 	st->in_txn = 0;
 }
 

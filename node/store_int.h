@@ -10,6 +10,7 @@
 #include "store.h"
 #include "../sync/hlc.h"
 #include "../proto/buf.h"
+#include "chlog.h"
 
 #define STORE_FORMAT 1
 
@@ -31,14 +32,10 @@ struct store {
 	uint64_t hlc_loaded;       /* value of meta 'hlc' at begin */
 	uint64_t wall_override;
 	int in_txn;
-	int64_t change_seq;        /* newest changes.seq, valid inside a txn */
 	char errmsg[256];
 
 	struct tab_stmts tabs[T__COUNT];
-	sqlite3_stmt *ins_change;
-	sqlite3_stmt *sel_change;
-	sqlite3_stmt *set_change_vals;
-	sqlite3_stmt *erase_change;
+	struct chlog *chlog;
 	sqlite3_stmt *meta_get;
 	sqlite3_stmt *meta_set;
 	sqlite3_stmt *ins_batch;
@@ -49,6 +46,8 @@ struct store {
 	void *verify_ctx;
 
 	struct gm_buf scratch;     /* change value encoding */
+	struct gm_buf scratch2;    /* overwritten values */
+	struct store_rec rec;      /* reused by writes and merges */
 };
 
 sqlite3 *store_db(struct store *st);
@@ -65,6 +64,15 @@ void store_column_value(sqlite3_stmt *s, int idx, struct gm_value *v);
 /* Loads a record by key (or rowid if key is NULL) into r; text copied. */
 enum gm_err store_load(struct store *st, const struct table_def *tab, const char *key,
 		       int64_t rid, struct store_rec *r);
+/* Node id owning a scope (0 for the city-wide ""): the clock blob's home. */
+static inline uint64_t store_home(const char *scope)
+{
+	uint64_t id = 0;
+	node_id_from_code(scope, strlen(scope), &id);
+	return id;
+}
+/* Copies at most cap-1 bytes and terminates. */
+void store_copy_str(char *dst, size_t cap, const char *src, size_t len);
 /* Writes r back (insert if r->rid == 0, setting r->rid). */
 enum gm_err store_save(struct store *st, const struct store_rec *r);
 
@@ -84,12 +92,5 @@ struct merge_change {
  * *won gets the fields that took the new value. */
 enum gm_err store_merge(struct store *st, struct store_rec *r, const struct merge_change *mc,
 			uint64_t *won);
-
-/* Packs the values of `mask` (from a column-indexed array) as msgpack. */
-void store_pack_vals(struct gm_buf *b, const struct gm_value *vals, uint64_t mask,
-		     unsigned ncols);
-/* Unpacks them into a column-indexed array; text points into `blob`. */
-bool store_unpack_vals(const void *blob, size_t len, uint64_t mask, unsigned ncols,
-		       struct gm_value *vals, void **zone_out);
 
 #endif

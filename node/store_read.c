@@ -42,7 +42,7 @@ static bool row_to_rec(sqlite3_stmt *s, const struct table_def *tab, struct stor
 	const unsigned char *sc = sqlite3_column_text(s, 1);
 	snprintf(r->scope, sizeof(r->scope), "%s", sc ? (const char *)sc : "");
 	if (!rowclk_decode(sqlite3_column_blob(s, 2), (size_t)sqlite3_column_bytes(s, 2),
-			   tab->ncols, &r->rc))
+			   tab->ncols, store_home(r->scope), &r->rc))
 		return false;
 	memset(&r->del, 0, sizeof(r->del));
 	if (sqlite3_column_bytes(s, 3) == 16) {
@@ -167,6 +167,7 @@ enum gm_err store_digest(struct store *st, const char *scope, uint8_t out[32],
 
 struct hent {
 	struct store_hist h;
+	uint64_t id;
 	struct gm_value vals[ROWCLK_MAX_COLS];   /* column-indexed */
 	struct gm_value packed[ROWCLK_MAX_COLS];
 };
@@ -177,6 +178,15 @@ static int hent_cmp(const void *a, const void *b)
 	return clk_cmp(x->h.clk, y->h.clk);
 }
 
+/* Copies a resolved text value into the arena (zones are freed per entry). */
+static bool keep_text(struct arena *ar, struct gm_value *v)
+{
+	if (v->type != GM_TEXT)
+		return true;
+	v->s = arena_strndup(ar, v->s, v->len);
+	return v->s != NULL;
+}
+
 enum gm_err store_history(struct store *st, const struct table_def *tab, const char *key,
 			  store_hist_cb cb, void *ctx)
 {
@@ -185,24 +195,20 @@ enum gm_err store_history(struct store *st, const struct table_def *tab, const c
 	struct hent *ents = NULL;
 	size_t n = 0, cap = 0;
 	enum gm_err e;
-	sqlite3_stmt *s = st->sel_change;
 
 	store_rec_init(&r);
 	if ((e = store_get(st, tab, key, &r)))
 		return e;
+	chlog_uncache(st);
 	arena_init(&ar, 0);
-	for (int64_t seq = r.last; seq > 0;) {
-		sqlite3_bind_int64(s, 1, seq);
-		if (sqlite3_step(s) != SQLITE_ROW) {
-			e = store_dberr(st, "history");
-			sqlite3_reset(s);
+	for (uint64_t id = (uint64_t)r.last; id > 0;) {
+		struct ch_entry ce;
+		if ((e = chlog_get(st, id, &ce)))
 			goto out_free;
-		}
 		if (n == cap) {
 			size_t ncap = cap ? cap * 2 : 16;
 			struct hent *ne = realloc(ents, ncap * sizeof(*ents));
 			if (!ne) {
-				sqlite3_reset(s);
 				e = GM_E_NOMEM;
 				goto out_free;
 			}
@@ -211,50 +217,38 @@ enum gm_err store_history(struct store *st, const struct table_def *tab, const c
 		}
 		struct hent *h = &ents[n++];
 		memset(h, 0, sizeof(*h));
-		int64_t prev = sqlite3_column_int64(s, 0);
-		h->h.seq = seq;
-		h->h.clk.t = (uint64_t)sqlite3_column_int64(s, 1);
-		h->h.clk.node = (uint64_t)sqlite3_column_int64(s, 2);
-		h->h.seen = (uint64_t)sqlite3_column_int64(s, 3);
-		h->h.mask = (uint64_t)sqlite3_column_int64(s, 4);
-		h->h.del = sqlite3_column_int(s, 5) != 0;
-		h->h.erased = sqlite3_column_int(s, 9) != 0;
-		if (sqlite3_column_type(s, 6) != SQLITE_NULL)
-			h->h.actor = arena_strndup(&ar, (const char *)sqlite3_column_text(s, 6),
-						   (size_t)sqlite3_column_bytes(s, 6));
-		if (sqlite3_column_type(s, 7) != SQLITE_NULL)
-			h->h.note = arena_strndup(&ar, (const char *)sqlite3_column_text(s, 7),
-						  (size_t)sqlite3_column_bytes(s, 7));
-		if (!h->h.erased && !h->h.del && h->h.mask) {
-			if (sqlite3_column_type(s, 8) != SQLITE_NULL) {
-				/* values kept in the change row: copy, then unpack */
-				size_t blen = (size_t)sqlite3_column_bytes(s, 8);
-				char *blob = arena_alloc(&ar, blen);
-				void *zone;
-				if (!blob) {
-					sqlite3_reset(s);
-					e = GM_E_NOMEM;
-					goto out_free;
-				}
-				memcpy(blob, sqlite3_column_blob(s, 8), blen);
-				if (!store_unpack_vals(blob, blen, h->h.mask, tab->ncols, h->vals, &zone)) {
-					sqlite3_reset(s);
-					e = store_fail(st, GM_E_MALFORMED, "corrupt history row %lld",
-						       (long long)seq);
-					goto out_free;
-				}
-				/* text points into blob, which the arena keeps */
-				msgpack_unpacked_destroy(zone);
-				free(zone);
-			} else {
-				/* values still live in the record */
-				for (unsigned j = 0; j < tab->ncols; j++)
-					if ((h->h.mask >> j) & 1)
-						h->vals[j] = r.vals[j];
-			}
+		h->id = id;
+		h->h.seq = (int64_t)id;
+		h->h.clk = ce.clk;
+		h->h.seen = ce.seen;
+		h->h.mask = ce.mask;
+		h->h.del = ce.del;
+		h->h.erased = ce.erased;
+		if (ce.actor)
+			h->h.actor = arena_strndup(&ar, ce.actor, ce.actorlen);
+		if (ce.note)
+			h->h.note = arena_strndup(&ar, ce.note, ce.notelen);
+		id = ce.prev;
+	}
+	/* values: the entry's own, the record's, or kept by a later change */
+	for (size_t i = 0; i < n; i++) {
+		struct hent *h = &ents[i];
+		struct ch_entry ce;
+		struct chlog_zone *z;
+		if (h->h.erased || h->h.del || !h->h.mask)
+			continue;
+		if ((e = chlog_get(st, h->id, &ce)))
+			goto out_free;
+		uint64_t got = chlog_resolve(st, &r, h->id, &ce, h->vals, &z);
+		for (unsigned j = 0; j < tab->ncols; j++) {
+			if (!((got >> j) & 1))
+				h->vals[j] = gm_nil();
+			else if (!keep_text(&ar, &h->vals[j]))
+				e = GM_E_NOMEM;
 		}
-		sqlite3_reset(s);
-		seq = prev;
+		chlog_resolve_free(z);
+		if (e)
+			goto out_free;
 	}
 	qsort(ents, n, sizeof(*ents), hent_cmp);
 	/*

@@ -56,6 +56,17 @@ bool store_coerce(const struct col_def *c, struct gm_value *v)
 	return false;
 }
 
+void store_copy_str(char *dst, size_t cap, const char *src, size_t len)
+{
+	if (!src)
+		len = 0;
+	if (len >= cap)
+		len = cap - 1;
+	if (len)
+		memcpy(dst, src, len);
+	dst[len] = 0;
+}
+
 void store_rec_init(struct store_rec *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -135,15 +146,16 @@ enum gm_err store_load(struct store *st, const struct table_def *tab, const char
 	r->tab = tab;
 	if (key) {
 		r->rid = sqlite3_column_int64(s, 0);
-		snprintf(r->key, sizeof(r->key), "%s", key);
+		store_copy_str(r->key, sizeof(r->key), key, strlen(key));
 	} else {
 		r->rid = rid;
-		snprintf(r->key, sizeof(r->key), "%s", (const char *)sqlite3_column_text(s, 0));
+		store_copy_str(r->key, sizeof(r->key), (const char *)sqlite3_column_text(s, 0),
+			 (size_t)sqlite3_column_bytes(s, 0));
 	}
-	const unsigned char *scope = sqlite3_column_text(s, 1);
-	snprintf(r->scope, sizeof(r->scope), "%s", scope ? (const char *)scope : "");
+	store_copy_str(r->scope, sizeof(r->scope), (const char *)sqlite3_column_text(s, 1),
+		 (size_t)sqlite3_column_bytes(s, 1));
 	if (!rowclk_decode(sqlite3_column_blob(s, 2), (size_t)sqlite3_column_bytes(s, 2),
-			   tab->ncols, &r->rc)) {
+			   tab->ncols, store_home(r->scope), &r->rc)) {
 		e = store_fail(st, GM_E_MALFORMED, "%s %s: corrupt clock blob", tab->name, r->key);
 		goto out_reset;
 	}
@@ -159,7 +171,6 @@ enum gm_err store_load(struct store *st, const struct table_def *tab, const char
 	e = copy_texts(r);
 out_reset:
 	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
 	return e;
 }
 
@@ -173,7 +184,7 @@ enum gm_err store_save(struct store *st, const struct store_rec *r)
 	int i = 1;
 
 	if (!deleted)
-		clklen = rowclk_encode(&r->rc, clk);
+		clklen = rowclk_encode(&r->rc, store_home(r->scope), clk);
 	put64(del, r->del.t);
 	put64(del + 8, r->del.node);
 
@@ -203,147 +214,48 @@ enum gm_err store_save(struct store *st, const struct store_rec *r)
 		sqlite3_bind_int64(s, i++, r->rid);
 	int rc = sqlite3_step(s);
 	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE)
+		return store_fail(st, GM_E_EXISTS, "%s '%s' already exists", tab->name, r->key);
 	if (rc != SQLITE_DONE)
 		return store_dberr(st, r->rid ? "update record" : "insert record");
 	return GM_OK;
 }
 
-void store_pack_vals(struct gm_buf *b, const struct gm_value *vals, uint64_t mask,
-		     unsigned ncols)
+/*
+ * Overwritten values, grouped by the clock they carried:
+ * [[t, node, mask, [value...]]...], kept in the overwriting change's log
+ * entry so that the overwritten change's values stay in history.
+ */
+static void pack_old(struct gm_buf *b, const struct store_rec *r, uint64_t won)
 {
 	msgpack_packer pk;
-	gm_buf_packer(b, &pk);
-	msgpack_pack_array(&pk, batch_popcount(mask));
-	for (unsigned j = 0; j < ncols; j++) {
-		if (!((mask >> j) & 1))
-			continue;
-		const struct gm_value *v = &vals[j];
-		switch (v->type) {
-		case GM_INT:
-			msgpack_pack_int64(&pk, v->i);
-			break;
-		case GM_REAL:
-			msgpack_pack_double(&pk, v->d);
-			break;
-		case GM_TEXT:
-			gm_pack_str(&pk, v->s, v->len);
-			break;
-		default:
-			msgpack_pack_nil(&pk);
-		}
-	}
-}
-
-bool store_unpack_vals(const void *blob, size_t len, uint64_t mask, unsigned ncols,
-		       struct gm_value *vals, void **zone_out)
-{
-	msgpack_unpacked *up = malloc(sizeof(*up));
-	size_t off = 0;
-	*zone_out = NULL;
-	if (!up)
-		return false;
-	msgpack_unpacked_init(up);
-	if (msgpack_unpack_next(up, blob, len, &off) != MSGPACK_UNPACK_SUCCESS ||
-	    up->data.type != MSGPACK_OBJECT_ARRAY ||
-	    up->data.via.array.size != batch_popcount(mask))
-		goto out_fail;
+	struct clk uniq[ROWCLK_MAX_COLS];
+	uint64_t masks[ROWCLK_MAX_COLS];
 	unsigned k = 0;
-	for (unsigned j = 0; j < ncols; j++) {
-		if (!((mask >> j) & 1))
+	for (unsigned j = 0; j < r->tab->ncols; j++) {
+		if (!((won >> j) & 1) || clk_zero(r->rc.c[j]))
 			continue;
-		const msgpack_object *o = &up->data.via.array.ptr[k++];
-		switch (o->type) {
-		case MSGPACK_OBJECT_POSITIVE_INTEGER:
-			vals[j] = gm_int((int64_t)o->via.u64);
-			break;
-		case MSGPACK_OBJECT_NEGATIVE_INTEGER:
-			vals[j] = gm_int(o->via.i64);
-			break;
-		case MSGPACK_OBJECT_FLOAT64:
-		case MSGPACK_OBJECT_FLOAT32:
-			vals[j] = gm_real(o->via.f64);
-			break;
-		case MSGPACK_OBJECT_STR:
-			vals[j] = gm_textn(o->via.str.ptr, o->via.str.size);
-			break;
-		default:
-			vals[j] = gm_nil();
+		unsigned u;
+		for (u = 0; u < k; u++)
+			if (clk_cmp(uniq[u], r->rc.c[j]) == 0)
+				break;
+		if (u == k) {
+			uniq[k] = r->rc.c[j];
+			masks[k++] = 0;
 		}
+		masks[u] |= 1ull << j;
 	}
-	*zone_out = up;
-	return true;
-out_fail:
-	msgpack_unpacked_destroy(up);
-	free(up);
-	return false;
-}
-
-/*
- * Finds the change on r's history chain stamped `c` whose values still live
- * only in the record (vals NULL), and copies them into the change row
- * before the record's fields are overwritten.  This is what lets a change
- * row stay small at write time and still show its values in history later.
- */
-static enum gm_err materialize(struct store *st, const struct store_rec *r, struct clk c)
-{
-	sqlite3_stmt *s = st->sel_change;
-	int64_t seq = r->last;
-	enum gm_err e = GM_OK;
-
-	while (seq > 0) {
-		sqlite3_bind_int64(s, 1, seq);
-		if (sqlite3_step(s) != SQLITE_ROW) {
-			e = store_dberr(st, "history walk");
-			sqlite3_reset(s);
-			return e;
-		}
-		int64_t prev = sqlite3_column_int64(s, 0);
-		struct clk cc = { (uint64_t)sqlite3_column_int64(s, 1),
-				  (uint64_t)sqlite3_column_int64(s, 2) };
-		uint64_t mask = (uint64_t)sqlite3_column_int64(s, 4);
-		bool has_vals = sqlite3_column_type(s, 8) != SQLITE_NULL;
-		bool erased = sqlite3_column_int(s, 9) != 0;
-		sqlite3_reset(s);
-		if (clk_cmp(cc, c) == 0) {
-			if (has_vals || erased || !mask)
-				return GM_OK;
-			gm_buf_reset(&st->scratch);
-			store_pack_vals(&st->scratch, r->vals, mask, r->tab->ncols);
-			if (st->scratch.oom)
-				return GM_E_NOMEM;
-			sqlite3_stmt *u = st->set_change_vals;
-			sqlite3_bind_blob(u, 1, st->scratch.p, (int)st->scratch.len, SQLITE_STATIC);
-			sqlite3_bind_int64(u, 2, seq);
-			int rc = sqlite3_step(u);
-			sqlite3_reset(u);
-			return rc == SQLITE_DONE ? GM_OK : store_dberr(st, "materialize");
-		}
-		seq = prev;
+	if (!k)
+		return;
+	gm_buf_packer(b, &pk);
+	msgpack_pack_array(&pk, k);
+	for (unsigned u = 0; u < k; u++) {
+		msgpack_pack_array(&pk, 4);
+		msgpack_pack_uint64(&pk, uniq[u].t);
+		msgpack_pack_uint64(&pk, uniq[u].node);
+		msgpack_pack_uint64(&pk, masks[u]);
+		chlog_pack_vals(b, r->vals, masks[u], r->tab->ncols);
 	}
-	return GM_OK;
-}
-
-/* A delete takes every value out of the record's history too (erasure). */
-static enum gm_err erase_history(struct store *st, int64_t seq)
-{
-	sqlite3_stmt *s = st->sel_change, *u = st->erase_change;
-	while (seq > 0) {
-		sqlite3_bind_int64(s, 1, seq);
-		if (sqlite3_step(s) != SQLITE_ROW) {
-			sqlite3_reset(s);
-			return store_dberr(st, "history walk");
-		}
-		int64_t prev = sqlite3_column_int64(s, 0);
-		sqlite3_reset(s);
-		sqlite3_bind_int64(u, 1, seq);
-		int rc = sqlite3_step(u);
-		sqlite3_reset(u);
-		if (rc != SQLITE_DONE)
-			return store_dberr(st, "erase history");
-		seq = prev;
-	}
-	return GM_OK;
 }
 
 enum gm_err store_merge(struct store *st, struct store_rec *r, const struct merge_change *mc,
@@ -367,35 +279,39 @@ enum gm_err store_merge(struct store *st, struct store_rec *r, const struct merg
 		return GM_OK;
 	}
 
-	/* the values being overwritten move into their change rows first */
-	if (!fresh && !out.deleted) {
-		struct clk done[ROWCLK_MAX_COLS];
-		unsigned nd = 0;
-		for (unsigned j = 0; j < tab->ncols; j++) {
-			if (!((out.won >> j) & 1) || clk_zero(r->rc.c[j]))
-				continue;
-			unsigned k;
-			for (k = 0; k < nd; k++)
-				if (clk_cmp(done[k], r->rc.c[j]) == 0)
-					break;
-			if (k < nd)
-				continue;
-			done[nd++] = r->rc.c[j];
-			if ((e = materialize(st, r, r->rc.c[j])))
-				return e;
+	struct ch_entry ce = {
+		.tbl = (uint8_t)tab->id,
+		.prev = (uint64_t)r->last,
+		.clk = mc->clk,
+		.seen = mc->seen,
+		.mask = mc->mask,
+		.del = mc->del,
+		.actor = mc->actor,
+		.actorlen = mc->actorlen,
+		.note = out.deleted ? NULL : mc->note,
+		.notelen = out.deleted ? 0 : mc->notelen,
+	};
+	/* a change that lost a field keeps its own values; winners live in the row */
+	if (out.won != mc->mask && !out.deleted && mc->mask) {
+		gm_buf_reset(&st->scratch);
+		chlog_pack_vals(&st->scratch, mc->vals, mc->mask, tab->ncols);
+		ce.vals = st->scratch.p;
+		ce.valslen = (uint32_t)st->scratch.len;
+	}
+	if (!fresh && !out.deleted && out.won) {
+		gm_buf_reset(&st->scratch2);
+		pack_old(&st->scratch2, r, out.won);
+		if (st->scratch2.len) {
+			ce.old = st->scratch2.p;
+			ce.oldlen = (uint32_t)st->scratch2.len;
 		}
 	}
-
-	/*
-	 * Sequence numbers are handed out by the store (loaded at begin, under
-	 * the write lock), so the record can point at its newest change before
-	 * the change row exists: one write per table, not two.
-	 */
-	int64_t seq = ++st->change_seq;
-	int64_t prev = r->last;
+	if (st->scratch.oom || st->scratch2.oom)
+		return GM_E_NOMEM;
 
 	if (out.deleted) {
-		if (!fresh && (e = erase_history(st, prev)))
+		/* erasure: no value of the record survives in its history */
+		if (!fresh && (e = chlog_erase_chain(st, (uint64_t)r->last)))
 			return e;
 		r->del = out.del;
 		rowclk_init(&r->rc, tab->ncols);
@@ -409,41 +325,16 @@ enum gm_err store_merge(struct store *st, struct store_rec *r, const struct merg
 			}
 		}
 	}
-	r->last = seq;
+	/* the row points at its newest change before that change is logged */
+	uint64_t id = chlog_next_id(st);
+	r->last = (int64_t)id;
 	if ((e = store_save(st, r)))
 		return e;
 	if (fresh)
 		r->rid = sqlite3_last_insert_rowid(st->db);
-
-	/* log the change; its values stay in the record if all of them won */
-	sqlite3_stmt *s = st->ins_change;
-	sqlite3_bind_int64(s, 1, seq);
-	sqlite3_bind_int(s, 2, tab->id);
-	sqlite3_bind_int64(s, 3, r->rid);
-	if (prev)
-		sqlite3_bind_int64(s, 4, prev);
-	sqlite3_bind_int64(s, 5, (int64_t)mc->clk.t);
-	sqlite3_bind_int64(s, 6, (int64_t)mc->clk.node);
-	sqlite3_bind_int64(s, 7, (int64_t)mc->seen);
-	sqlite3_bind_int64(s, 8, (int64_t)mc->mask);
-	sqlite3_bind_int(s, 9, mc->del);
-	if (mc->actor)
-		sqlite3_bind_text(s, 10, mc->actor, (int)mc->actorlen, SQLITE_STATIC);
-	if (mc->note && !out.deleted)
-		sqlite3_bind_text(s, 11, mc->note, (int)mc->notelen, SQLITE_STATIC);
-	if (out.won != mc->mask && !out.deleted && mc->mask) {
-		gm_buf_reset(&st->scratch);
-		store_pack_vals(&st->scratch, mc->vals, mc->mask, tab->ncols);
-		if (st->scratch.oom) {
-			sqlite3_clear_bindings(s);
-			return GM_E_NOMEM;
-		}
-		sqlite3_bind_blob(s, 12, st->scratch.p, (int)st->scratch.len, SQLITE_STATIC);
-	}
-	int rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	if (rc != SQLITE_DONE)
-		return store_dberr(st, "log change");
-	return GM_OK;
+	ce.rid = r->rid;
+	uint64_t got;
+	if ((e = chlog_append(st, &ce, &got)))
+		return e;
+	return got == id ? GM_OK : store_fail(st, GM_E_STATE, "change log out of step");
 }

@@ -197,19 +197,54 @@ out_free_chs:
 	return e;
 }
 
+struct seal_scan {
+	struct sealer *sl;
+	struct store_rec *r;
+	enum gm_err err;
+	uint64_t last;
+	/* entries are copied out first: resolving values reads other pages */
+	struct pend { uint64_t id; uint8_t tbl; int64_t rid; } *v;
+	size_t n, cap;
+};
+
+static int pick_local(void *ctx, uint64_t id, const struct ch_entry *e)
+{
+	struct seal_scan *ss = ctx;
+	ss->last = id;
+	/* erased changes were overtaken by a delete, which is sealed itself */
+	if (e->clk.node != ss->sl->st->node_id || e->erased)
+		return 0;
+	if (ss->n == ss->cap) {
+		size_t ncap = ss->cap ? ss->cap * 2 : 256;
+		struct pend *nv = realloc(ss->v, ncap * sizeof(*nv));
+		if (!nv) {
+			ss->err = GM_E_NOMEM;
+			return 1;
+		}
+		ss->v = nv;
+		ss->cap = ncap;
+	}
+	ss->v[ss->n++] = (struct pend){ id, e->tbl, e->rid };
+	return 0;
+}
+
 /* Reads one unsealed change into the sealer (key, scope and values). */
-static enum gm_err collect(struct sealer *sl, sqlite3_stmt *s, struct store_rec *r)
+static enum gm_err collect(struct sealer *sl, uint64_t id, unsigned tid, int64_t rid,
+			   struct store_rec *r)
 {
 	struct store *st = sl->st;
-	unsigned tid = (unsigned)sqlite3_column_int(s, 1);
 	const struct table_def *tab = schema_table(tid);
-	enum gm_err e;
+	struct ch_entry e;
+	struct chlog_zone *z = NULL;
+	enum gm_err err;
 
 	if (!tab)
 		return store_fail(st, GM_E_MALFORMED, "change log names table %u", tid);
-	if ((e = store_load(st, tab, NULL, sqlite3_column_int64(s, 2), r)))
-		return e == GM_E_NOTFOUND ? store_fail(st, GM_E_MALFORMED, "change log points nowhere")
-					  : e;
+	if ((err = store_load(st, tab, NULL, rid, r)))
+		return err == GM_E_NOTFOUND ? store_fail(st, GM_E_MALFORMED, "change log points nowhere")
+					    : err;
+	if ((err = chlog_get(st, id, &e)))
+		return err;
 	struct seal_grp *g = group_for(sl, r->scope, tab->cls);
 	if (!g)
 		return GM_E_NOMEM;
@@ -224,62 +259,50 @@ static enum gm_err collect(struct sealer *sl, sqlite3_stmt *s, struct store_rec 
 	struct seal_ch *c = &g->v[g->n++];
 	memset(c, 0, sizeof(*c));
 	c->table = (uint8_t)tid;
-	c->bc.key = arena_strndup(&sl->ar, r->key, strlen(r->key));
 	c->bc.keylen = (uint32_t)strlen(r->key);
-	c->bc.t = (uint64_t)sqlite3_column_int64(s, 3);
-	c->bc.seen = (uint64_t)sqlite3_column_int64(s, 4);
-	c->bc.mask = (uint64_t)sqlite3_column_int64(s, 5);
-	c->bc.del = sqlite3_column_int(s, 6) != 0;
-	if (sqlite3_column_type(s, 7) != SQLITE_NULL) {
-		c->bc.actorlen = (uint32_t)sqlite3_column_bytes(s, 7);
-		c->bc.actor = arena_strndup(&sl->ar, (const char *)sqlite3_column_text(s, 7),
-					    c->bc.actorlen);
+	c->bc.key = arena_strndup(&sl->ar, r->key, c->bc.keylen);
+	c->bc.t = e.clk.t;
+	c->bc.seen = e.seen;
+	c->bc.mask = e.mask;
+	c->bc.del = e.del;
+	if (e.actor) {
+		c->bc.actorlen = e.actorlen;
+		c->bc.actor = arena_strndup(&sl->ar, e.actor, e.actorlen);
 	}
-	if (sqlite3_column_type(s, 8) != SQLITE_NULL) {
-		c->bc.notelen = (uint32_t)sqlite3_column_bytes(s, 8);
-		c->bc.note = arena_strndup(&sl->ar, (const char *)sqlite3_column_text(s, 8),
-					   c->bc.notelen);
+	if (e.note) {
+		c->bc.notelen = e.notelen;
+		c->bc.note = arena_strndup(&sl->ar, e.note, e.notelen);
 	}
-	if (!c->bc.key || (c->bc.actorlen && !c->bc.actor) || (c->bc.notelen && !c->bc.note))
+	if (!c->bc.key || (e.actor && !c->bc.actor) || (e.note && !c->bc.note))
 		return GM_E_NOMEM;
-	unsigned nv = batch_popcount(c->bc.mask);
-	if (!nv)
+	unsigned nv = batch_popcount(e.mask);
+	if (!nv || e.del)
 		return GM_OK;
-	struct gm_value *vals = arena_alloc(&sl->ar, nv * sizeof(*vals));
 	struct gm_value col[ROWCLK_MAX_COLS];
-	if (!vals)
+	uint64_t got = chlog_resolve(st, r, id, &e, col, &z);
+	/* a value we cannot recover would make peers diverge: send none */
+	c->bc.mask = got;
+	nv = batch_popcount(got);
+	struct gm_value *vals = nv ? arena_alloc(&sl->ar, nv * sizeof(*vals)) : NULL;
+	if (nv && !vals) {
+		chlog_resolve_free(z);
 		return GM_E_NOMEM;
-	if (sqlite3_column_type(s, 9) != SQLITE_NULL) {
-		void *zone;
-		if (!store_unpack_vals(sqlite3_column_blob(s, 9), (size_t)sqlite3_column_bytes(s, 9),
-				       c->bc.mask, tab->ncols, col, &zone))
-			return store_fail(st, GM_E_MALFORMED, "corrupt change row");
-		unsigned k = 0;
-		for (unsigned j = 0; j < tab->ncols; j++) {
-			if (!((c->bc.mask >> j) & 1))
-				continue;
-			vals[k] = col[j];
-			if (col[j].type == GM_TEXT)
-				vals[k].s = arena_strndup(&sl->ar, col[j].s, col[j].len);
-			k++;
-		}
-		msgpack_unpacked_destroy(zone);
-		free(zone);
-	} else {
-		/* not overwritten since: the record still holds this change's values */
-		unsigned k = 0;
-		for (unsigned j = 0; j < tab->ncols; j++) {
-			if (!((c->bc.mask >> j) & 1))
-				continue;
-			vals[k] = r->vals[j];
-			if (r->vals[j].type == GM_TEXT)
-				vals[k].s = arena_strndup(&sl->ar, r->vals[j].s, r->vals[j].len);
-			k++;
-		}
 	}
-	for (unsigned k = 0; k < nv; k++)
-		if (vals[k].type == GM_TEXT && !vals[k].s)
-			return GM_E_NOMEM;
+	unsigned k = 0;
+	for (unsigned j = 0; j < tab->ncols; j++) {
+		if (!((got >> j) & 1))
+			continue;
+		vals[k] = col[j];
+		if (col[j].type == GM_TEXT) {
+			vals[k].s = arena_strndup(&sl->ar, col[j].s, col[j].len);
+			if (!vals[k].s) {
+				chlog_resolve_free(z);
+				return GM_E_NOMEM;
+			}
+		}
+		k++;
+	}
+	chlog_resolve_free(z);
 	c->bc.vals = vals;
 	return GM_OK;
 }
@@ -288,10 +311,9 @@ enum gm_err store_seal(struct store *st, unsigned max_changes, unsigned *nbatche
 {
 	struct sealer sl;
 	struct store_rec r;
-	sqlite3_stmt *s = NULL;
+	struct seal_scan ss = { 0 };
 	enum gm_err e;
-	int64_t sealed, last;
-	int rc;
+	uint64_t sealed;
 
 	if (nbatches)
 		*nbatches = 0;
@@ -299,9 +321,8 @@ enum gm_err store_seal(struct store *st, unsigned max_changes, unsigned *nbatche
 		max_changes = SEAL_DEFAULT_MAX;
 	if ((e = store_begin(st)))
 		return e;
-	sealed = store_meta_int(st, "sealed", 0);
-	last = st->change_seq;
-	if (last <= sealed) {
+	sealed = (uint64_t)store_meta_int(st, "sealed", 0);
+	if (chlog_head(st) <= sealed) {
 		store_rollback(st);
 		return GM_OK;
 	}
@@ -312,40 +333,29 @@ enum gm_err store_seal(struct store *st, unsigned max_changes, unsigned *nbatche
 	gm_buf_init(&sl.env);
 	store_rec_init(&r);
 
-	/* erased changes were overtaken by a delete, which is sealed itself */
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT seq, tbl, rid, t, seen, mask, del, actor, note, vals FROM changes"
-			       " WHERE seq > ?1 AND node = ?2 AND erased = 0 ORDER BY seq",
-			       -1, &s, NULL) != SQLITE_OK) {
-		e = store_dberr(st, "seal");
+	ss.sl = &sl;
+	ss.r = &r;
+	ss.last = sealed;
+	if ((e = chlog_scan(st, sealed, pick_local, &ss)) || (e = ss.err))
 		goto out_free;
-	}
-	sqlite3_bind_int64(s, 1, sealed);
-	sqlite3_bind_int64(s, 2, (int64_t)st->node_id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		if ((e = collect(&sl, s, &r)))
+	for (size_t i = 0; i < ss.n; i++)
+		if ((e = collect(&sl, ss.v[i].id, ss.v[i].tbl, ss.v[i].rid, &r)))
 			goto out_free;
-	if (rc != SQLITE_DONE) {
-		e = store_dberr(st, "seal");
-		goto out_free;
-	}
 	for (size_t i = 0; i < sl.ng; i++)
 		for (size_t k = 0; k < sl.g[i].n; k += max_changes) {
 			size_t n = sl.g[i].n - k < max_changes ? sl.g[i].n - k : max_changes;
 			if ((e = emit(&sl, &sl.g[i], sl.g[i].v + k, n)))
 				goto out_free;
 		}
-	if ((e = store_meta_set_int(st, "sealed", last)))
+	if ((e = store_meta_set_int(st, "sealed", (int64_t)ss.last)))
 		goto out_free;
-	sqlite3_finalize(s);
-	s = NULL;
 	e = store_commit(st);
 	if (!e && nbatches)
 		*nbatches = sl.nbatches;
 out_free:
-	sqlite3_finalize(s);
 	if (e)
 		store_rollback(st);
+	free(ss.v);
 	for (size_t i = 0; i < sl.ng; i++)
 		free(sl.g[i].v);
 	free(sl.g);

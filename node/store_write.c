@@ -6,7 +6,6 @@ enum gm_err store_put(struct store *st, const struct store_write *w, uint64_t *t
 {
 	const struct table_def *tab = w->tab;
 	struct gm_value vals[ROWCLK_MAX_COLS];
-	struct store_rec r;
 	uint64_t mask = 0, won;
 	enum gm_err e;
 
@@ -33,55 +32,50 @@ enum gm_err store_put(struct store *st, const struct store_write *w, uint64_t *t
 		mask |= 1ull << j;
 	}
 
-	store_rec_init(&r);
-	e = store_load(st, tab, w->key, 0, &r);
+	/*
+	 * A new record (W_CREATE) is inserted without looking first: the
+	 * UNIQUE index on the key refuses a duplicate for us.
+	 */
+	struct store_rec *r = &st->rec;
+	e = w->mode == W_CREATE ? GM_E_NOTFOUND : store_load(st, tab, w->key, 0, r);
 	if (e == GM_E_NOTFOUND) {
-		if (w->mode == W_UPDATE || w->del) {
-			e = store_fail(st, GM_E_NOTFOUND, "no %s '%s'", tab->name, w->key);
-			goto out_free_rec;
-		}
+		if (w->mode == W_UPDATE || w->del)
+			return store_fail(st, GM_E_NOTFOUND, "no %s '%s'", tab->name, w->key);
 		const char *scope = w->scope ? w->scope : st->code;
 		size_t slen = strlen(scope);
-		if (slen > CODE_MAX || (slen && !code_valid(scope, slen))) {
-			e = store_fail(st, GM_E_INVAL, "'%s' is not a node code", scope);
-			goto out_free_rec;
-		}
-		store_rec_init(&r);
-		r.tab = tab;
-		snprintf(r.key, sizeof(r.key), "%s", w->key);
-		snprintf(r.scope, sizeof(r.scope), "%s", scope);
-		rowclk_init(&r.rc, tab->ncols);
-		for (unsigned j = 0; j < tab->ncols; j++)
-			r.vals[j] = gm_nil();
+		if (slen > CODE_MAX || (slen && !code_valid(scope, slen)))
+			return store_fail(st, GM_E_INVAL, "'%s' is not a node code", scope);
+		r->tab = tab;
+		r->rid = 0;
+		r->last = 0;
+		store_copy_str(r->key, sizeof(r->key), w->key, strlen(w->key));
+		store_copy_str(r->scope, sizeof(r->scope), scope, slen);
+		rowclk_init(&r->rc, tab->ncols);
+		memset(&r->del, 0, sizeof(r->del));
 		for (unsigned j = 0; j < tab->ncols; j++) {
+			r->vals[j] = gm_nil();
 			if ((tab->cols[j].flags & COL_REQUIRED) &&
-			    (!((mask >> j) & 1) || vals[j].type == GM_NIL)) {
-				e = store_fail(st, GM_E_INVAL, "a new %s needs %s", tab->name,
-					       tab->cols[j].name);
-				goto out_free_rec;
-			}
+			    (!((mask >> j) & 1) || vals[j].type == GM_NIL))
+				return store_fail(st, GM_E_INVAL, "a new %s needs %s", tab->name,
+						  tab->cols[j].name);
 		}
 	} else if (e) {
-		goto out_free_rec;
-	} else if (!clk_zero(r.del)) {
-		e = store_fail(st, GM_E_NOTFOUND, "%s '%s' was deleted", tab->name, w->key);
-		goto out_free_rec;
+		return e;
+	} else if (!clk_zero(r->del)) {
+		return store_fail(st, GM_E_NOTFOUND, "%s '%s' was deleted", tab->name, w->key);
 	} else if (w->mode == W_CREATE) {
-		e = store_fail(st, GM_E_EXISTS, "%s '%s' already exists", tab->name, w->key);
-		goto out_free_rec;
+		return store_fail(st, GM_E_EXISTS, "%s '%s' already exists", tab->name, w->key);
 	}
 
 	/* a node writes only inside its own subtree (brief rule 4) */
-	if (!(st->level == LEVEL_CITY && !r.scope[0]) &&
-	    !scope_within(r.scope, strlen(r.scope), st->code, strlen(st->code))) {
-		e = store_fail(st, GM_E_SCOPE, "%s '%s' belongs to %s, outside %s", tab->name,
-			       w->key, r.scope[0] ? r.scope : "the whole city", st->code);
-		goto out_free_rec;
-	}
+	if (!(st->level == LEVEL_CITY && !r->scope[0]) &&
+	    !scope_within(r->scope, strlen(r->scope), st->code, strlen(st->code)))
+		return store_fail(st, GM_E_SCOPE, "%s '%s' belongs to %s, outside %s", tab->name,
+				  w->key, r->scope[0] ? r->scope : "the whole city", st->code);
 
 	struct merge_change mc = {
 		.clk = { hlc_now(&st->hlc, store_wall(st)), st->node_id },
-		.seen = lww_seen(&r.rc, mask),
+		.seen = lww_seen(&r->rc, mask),
 		.mask = mask,
 		.del = w->del,
 		.vals = vals,
@@ -90,14 +84,10 @@ enum gm_err store_put(struct store *st, const struct store_write *w, uint64_t *t
 		.note = w->note,
 		.notelen = w->note ? (uint32_t)strlen(w->note) : 0,
 	};
-	if (mc.actorlen > BATCH_MAX_KEY || mc.notelen > BATCH_MAX_TEXT) {
-		e = store_fail(st, GM_E_TOOBIG, "actor or note too long");
-		goto out_free_rec;
-	}
-	e = store_merge(st, &r, &mc, &won);
+	if (mc.actorlen > BATCH_MAX_KEY || mc.notelen > BATCH_MAX_TEXT)
+		return store_fail(st, GM_E_TOOBIG, "actor or note too long");
+	e = store_merge(st, r, &mc, &won);
 	if (!e && t_out)
 		*t_out = mc.clk.t;
-out_free_rec:
-	store_rec_free(&r);
 	return e;
 }

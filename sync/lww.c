@@ -22,7 +22,7 @@ static uint64_t get64(const uint8_t *p)
 	return v;
 }
 
-size_t rowclk_encode(const struct rowclk *rc, uint8_t out[ROWCLK_MAX_BLOB])
+size_t rowclk_encode(const struct rowclk *rc, uint64_t home, uint8_t out[ROWCLK_MAX_BLOB])
 {
 	struct clk uniq[ROWCLK_MAX_COLS];
 	uint8_t idx[ROWCLK_MAX_COLS];
@@ -45,35 +45,79 @@ size_t rowclk_encode(const struct rowclk *rc, uint8_t out[ROWCLK_MAX_BLOB])
 	out[n++] = (uint8_t)k;
 	for (unsigned u = 0; u < k; u++) {
 		put64(out + n, uniq[u].t);
-		put64(out + n + 8, uniq[u].node);
-		n += 16;
+		n += 8;
+		if (uniq[u].node == home) {
+			out[n++] = 0;
+		} else {
+			out[n++] = 1;
+			put64(out + n, uniq[u].node);
+			n += 8;
+		}
 	}
+	if (k == 1) {
+		unsigned nb = (rc->ncols + 7) / 8;
+		memset(out + n, 0, nb);
+		for (unsigned j = 0; j < rc->ncols; j++)
+			if (idx[j] == 0)
+				out[n + j / 8] |= (uint8_t)(1u << (j % 8));
+		return n + nb;
+	}
+	if (k == 0)
+		return n;
 	memcpy(out + n, idx, rc->ncols);
 	return n + rc->ncols;
 }
 
-bool rowclk_decode(const uint8_t *p, size_t len, unsigned ncols, struct rowclk *rc)
+bool rowclk_decode(const uint8_t *p, size_t len, unsigned ncols, uint64_t home,
+		   struct rowclk *rc)
 {
+	struct clk uniq[ROWCLK_MAX_COLS];
 	rowclk_init(rc, ncols);
 	if (!p || !len)
 		return true;    /* no clocks yet */
 	if (ncols > ROWCLK_MAX_COLS)
 		return false;
 	unsigned k = p[0];
-	/* rows written by an older schema have fewer columns: the rest are unset */
-	if (k > ROWCLK_MAX_COLS || len < 1 + 16 * (size_t)k)
+	size_t n = 1;
+	if (k > ROWCLK_MAX_COLS)
 		return false;
-	size_t stored = len - 1 - 16 * (size_t)k;
+	for (unsigned u = 0; u < k; u++) {
+		if (len < n + 9)
+			return false;
+		uniq[u].t = get64(p + n);
+		n += 8;
+		if (p[n] == 0) {
+			uniq[u].node = home;
+			n++;
+		} else if (p[n] == 1 && len >= n + 9) {
+			uniq[u].node = get64(p + n + 1);
+			n += 9;
+		} else {
+			return false;
+		}
+	}
+	if (k == 0)
+		return n == len;
+	if (k == 1) {
+		/* rows written by an older schema have fewer columns: the rest unset */
+		size_t nb = len - n;
+		if (nb > (ncols + 7) / 8)
+			return false;
+		for (unsigned j = 0; j < ncols && j / 8 < nb; j++)
+			if ((p[n + j / 8] >> (j % 8)) & 1)
+				rc->c[j] = uniq[0];
+		return true;
+	}
+	size_t stored = len - n;
 	if (stored > ncols)
 		return false;
 	for (size_t j = 0; j < stored; j++) {
-		uint8_t u = p[1 + 16 * k + j];
+		uint8_t u = p[n + j];
 		if (u == 0xff)
 			continue;
 		if (u >= k)
 			return false;
-		rc->c[j].t = get64(p + 1 + 16 * u);
-		rc->c[j].node = get64(p + 1 + 16 * u + 8);
+		rc->c[j] = uniq[u];
 	}
 	return true;
 }

@@ -1,0 +1,354 @@
+/*
+ * gridbench - the store-level figures of brief section 5, measured on the
+ * brief's workload (10,000 tickets x 5 fields; then each of two replicas
+ * updates 1,000 tickets, 500 of them the same tickets on the same field).
+ *
+ *   gridbench [--data DIR] [--work DIR] [--out results.json] [-n N]
+ *
+ * Prints each figure and writes it into results.json.  Every timing is
+ * the median of several runs on fresh stores.
+ */
+#include <getopt.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "bench_common.h"
+#include "../node/exchange.h"
+#include "../node/refdata.h"
+#include "../node/store_int.h"
+#include "../sync/digest.h"
+
+#define RUNS 5
+
+static const char *workdir = "build/bench/work";
+static const char *outpath = "build/bench/results.json";
+static const char *datadir;
+static unsigned ntickets = 10000;
+static struct bench_ticket *wl;
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return v[n / 2];
+}
+
+static void die(const char *what, struct store *st)
+{
+	fprintf(stderr, "gridbench: %s: %s\n", what, st ? store_errmsg(st) : "");
+	exit(1);
+}
+
+static char *path_in(const char *name)
+{
+	static char buf[4][1024];
+	static int k;
+	k = (k + 1) % 4;
+	snprintf(buf[k], sizeof(buf[k]), "%s/%s", workdir, name);
+	return buf[k];
+}
+
+/* ---------------------------------------------------------- plain SQLite */
+
+static sqlite3 *plain_open(const char *dir)
+{
+	char p[1100];
+	sqlite3 *db;
+	bench_rmtree(dir);
+	mkdir(dir, 0700);
+	snprintf(p, sizeof(p), "%s/plain.db", dir);
+	if (sqlite3_open_v2(p, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK)
+		die("plain open", NULL);
+	/* the same durability and cache settings the store uses */
+	sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+			 " PRAGMA cache_size=-8192;"
+			 "CREATE TABLE ticket(id TEXT NOT NULL UNIQUE, category TEXT, title TEXT,"
+			 " status TEXT, priority INTEGER, assignee TEXT);", NULL, NULL, NULL);
+	return db;
+}
+
+/* Inserts n tickets; per_txn = each in its own transaction. */
+static double plain_insert(const char *dir, unsigned n, int per_txn, int upsert)
+{
+	sqlite3 *db = plain_open(dir);
+	sqlite3_stmt *s;
+	const char *sql = upsert ?
+		"INSERT INTO ticket(id, category, title, status, priority, assignee)"
+		" VALUES(?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET category=excluded.category,"
+		" title=excluded.title, status=excluded.status, priority=excluded.priority,"
+		" assignee=excluded.assignee" :
+		"INSERT INTO ticket(id, category, title, status, priority, assignee) VALUES(?,?,?,?,?,?)";
+	sqlite3_prepare_v2(db, sql, -1, &s, NULL);
+	double t0 = bench_now();
+	if (!per_txn)
+		sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+	for (unsigned i = 0; i < n; i++) {
+		const struct bench_ticket *t = &wl[i];
+		if (per_txn)
+			sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		sqlite3_bind_text(s, 1, t->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, t->category, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, t->title, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 4, t->status, -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 5, t->priority);
+		sqlite3_bind_text(s, 6, t->assignee, -1, SQLITE_STATIC);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			die("plain insert", NULL);
+		sqlite3_reset(s);
+		if (per_txn)
+			sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	}
+	if (!per_txn)
+		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	double dt = bench_now() - t0;
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return dt;
+}
+
+/* ----------------------------------------------------------- CRDT store */
+
+static struct store *new_store(const char *dir, enum level lv, const char *code)
+{
+	struct store *st;
+	char err[512];
+	bench_rmtree(dir);
+	if (store_create(dir, lv, code, datadir, &st, err, sizeof(err))) {
+		fprintf(stderr, "gridbench: %s\n", err);
+		exit(1);
+	}
+	return st;
+}
+
+static void put_ticket(struct store *st, const struct bench_ticket *t)
+{
+	const struct table_def *tab = schema_table(T_TICKET);
+	static int cols[5] = { -1 };
+	if (cols[0] < 0) {
+		cols[0] = schema_col(tab, "category", 8);
+		cols[1] = schema_col(tab, "title", 5);
+		cols[2] = schema_col(tab, "status", 6);
+		cols[3] = schema_col(tab, "priority", 8);
+		cols[4] = schema_col(tab, "assignee", 8);
+	}
+	uint8_t c[5] = { (uint8_t)cols[0], (uint8_t)cols[1], (uint8_t)cols[2], (uint8_t)cols[3],
+			 (uint8_t)cols[4] };
+	struct gm_value v[5] = { gm_text(t->category), gm_text(t->title), gm_text(t->status),
+				 gm_int(t->priority), gm_text(t->assignee) };
+	struct store_write w = { .tab = tab, .key = t->id, .nset = 5, .cols = c, .vals = v,
+				 .actor = "bench", .mode = W_CREATE };
+	if (store_put(st, &w, NULL))
+		die("put", st);
+}
+
+static double crdt_insert(const char *dir, unsigned n, int per_txn, struct store **keep)
+{
+	struct store *st = new_store(dir, LEVEL_GRID, "440106012023001");
+	double t0 = bench_now();
+	if (!per_txn && store_begin(st))
+		die("begin", st);
+	for (unsigned i = 0; i < n; i++) {
+		if (per_txn && store_begin(st))
+			die("begin", st);
+		put_ticket(st, &wl[i]);
+		if (per_txn && store_commit(st))
+			die("commit", st);
+	}
+	if (!per_txn && store_commit(st))
+		die("commit", st);
+	double dt = bench_now() - t0;
+	if (keep)
+		*keep = st;
+	else
+		store_close(st);
+	return dt;
+}
+
+static void update_status(struct store *st, unsigned from, unsigned to, const char *status)
+{
+	const struct table_def *tab = schema_table(T_TICKET);
+	uint8_t c[1] = { (uint8_t)schema_col(tab, "status", 6) };
+	struct gm_value v[1] = { gm_text(status) };
+	if (store_begin(st))
+		die("begin", st);
+	for (unsigned i = from; i < to; i++) {
+		struct store_write w = { .tab = tab, .key = wl[i].id, .nset = 1, .cols = c,
+					 .vals = v, .actor = "bench", .mode = W_UPDATE };
+		if (store_put(st, &w, NULL))
+			die("update", st);
+	}
+	if (store_commit(st))
+		die("commit", st);
+}
+
+/* A bundle of everything the store has after `after`. */
+static void collect(struct store *st, int64_t after, struct gm_buf *out, int64_t *upto)
+{
+	struct batch_filter bf = { .dir = BF_ALL, .exclude_link = -1 };
+	struct exchange_out res;
+	if (store_seal(st, 0, NULL))
+		die("seal", st);
+	if (exchange_collect(st, after, &bf, NULL, 0, out, &res))
+		die("collect", st);
+	if (upto)
+		*upto = res.upto;
+}
+
+static double apply(struct store *st, const struct gm_buf *b)
+{
+	struct exchange_in in;
+	double t0 = bench_now();
+	if (exchange_apply(st, b->p, b->len, LINK_IMPORT, 1u << 30, &in))
+		die("apply", st);
+	double dt = bench_now() - t0;
+	if (in.refused || in.rejected) {
+		fprintf(stderr, "gridbench: apply refused: %s\n", in.why);
+		exit(1);
+	}
+	return dt;
+}
+
+struct lost_count {
+	unsigned lost;
+};
+
+static int lost_cb(void *ctx, const struct store_hist *h)
+{
+	struct lost_count *l = ctx;
+	if (h->lost)
+		l->lost++;
+	return 0;
+}
+
+static unsigned count_lost(struct store *st, unsigned from, unsigned to)
+{
+	unsigned n = 0;
+	for (unsigned i = from; i < to; i++) {
+		struct lost_count l = { 0 };
+		if (store_history(st, schema_table(T_TICKET), wl[i].id, lost_cb, &l))
+			die("history", st);
+		n += l.lost > 0;
+	}
+	return n;
+}
+
+static void report(const char *key, double v, const char *unit, const char *target)
+{
+	printf("  %-26s %14.3f %-8s %s\n", key, v, unit, target);
+	bench_result(outpath, key, v);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "data", required_argument, NULL, 'd' },
+		{ "work", required_argument, NULL, 'w' },
+		{ "out", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int o;
+	datadir = refdata_default_dir();
+	while ((o = getopt_long(argc, argv, "n:", opts, NULL)) != -1) {
+		switch (o) {
+		case 'd': datadir = optarg; break;
+		case 'w': workdir = optarg; break;
+		case 'o': outpath = optarg; break;
+		case 'n': ntickets = (unsigned)atoi(optarg); break;
+		default:
+			fprintf(stderr, "usage: gridbench [--data DIR] [--work DIR] [--out FILE] [-n N]\n");
+			return 2;
+		}
+	}
+	if (ntickets < 2000)
+		ntickets = 2000;
+	mkdir(workdir, 0700);
+	if (bench_workload(datadir, ntickets, "440106012023001", &wl)) {
+		fprintf(stderr, "gridbench: cannot load the workload from %s\n", datadir);
+		return 1;
+	}
+	printf("store benchmarks: %u tickets x 5 fields, median of %d runs\n", ntickets, RUNS);
+	printf("  %-26s %14s %-8s %s\n", "figure", "value", "unit", "target (brief section 5)");
+
+	/* local writes, one transaction for all, and one per ticket */
+	double p[RUNS], c[RUNS];
+	for (int r = 0; r < RUNS; r++) {
+		p[r] = plain_insert(path_in("plain"), ntickets, 0, 0);
+		c[r] = crdt_insert(path_in("crdt"), ntickets, 0, NULL);
+	}
+	double plain_bulk = median(p, RUNS), crdt_bulk = median(c, RUNS);
+	unsigned ntx = ntickets / 5;
+	for (int r = 0; r < RUNS; r++) {
+		p[r] = plain_insert(path_in("plain"), ntx, 1, 0);
+		c[r] = crdt_insert(path_in("crdt"), ntx, 1, NULL);
+	}
+	double plain_txn = median(p, RUNS), crdt_txn = median(c, RUNS);
+	report("write_overhead_x", crdt_bulk / plain_bulk, "x", "<= 1.3 (one transaction, 10k rows)");
+	report("write_overhead_txn_x", crdt_txn / plain_txn, "x",
+	       "<= 1.3 (a transaction per ticket, synchronous=FULL)");
+	report("plain_insert_ms", plain_bulk * 1000, "ms", "");
+	report("crdt_insert_ms", crdt_bulk * 1000, "ms", "");
+
+	/* replica A with the workload; its full export */
+	struct store *a, *b;
+	struct gm_buf full, da, db;
+	int64_t head_a, head_b;
+	gm_buf_init(&full);
+	gm_buf_init(&da);
+	gm_buf_init(&db);
+	crdt_insert(path_in("a"), ntickets, 0, &a);
+	collect(a, 0, &full, &head_a);
+
+	/* large batch merge: the full export into fresh stores */
+	for (int r = 0; r < RUNS; r++) {
+		struct store *m = new_store(path_in("m"), LEVEL_STREET, "440106012");
+		c[r] = apply(m, &full);
+		store_close(m);
+		p[r] = plain_insert(path_in("plain"), ntickets, 0, 1);
+	}
+	double merge_s = median(c, RUNS), upsert_s = median(p, RUNS);
+
+	/* replica B = A; then concurrent updates, 500 on the same field */
+	b = new_store(path_in("b"), LEVEL_STREET, "440106012");
+	apply(b, &full);
+	if (store_seal(b, 0, NULL))
+		die("seal", b);
+	head_b = store_batch_head(b);
+	update_status(a, 0, 1000, "dispatched");
+	update_status(b, 500, 1500, "in_progress");
+	collect(a, head_a, &da, NULL);
+	collect(b, head_b, &db, NULL);
+	double merge_ab = apply(a, &db) + apply(b, &da);
+
+	uint8_t dga[32], dgb[32];
+	if (store_digest(a, NULL, dga, NULL) || store_digest(b, NULL, dgb, NULL))
+		die("digest", a);
+	unsigned lost_a = count_lost(a, 500, 1000), lost_b = count_lost(b, 500, 1000);
+	int converged = memcmp(dga, dgb, 32) == 0 && lost_a == 500 && lost_b == 500;
+
+	report("merge_delta_ms", merge_ab * 1000, "ms", "< 5 (both 1,000-update deltas)");
+	report("merge_changes_per_s", 5.0 * ntickets / merge_s, "fields/s", ">= 200,000");
+	report("merge_vs_upsert_x", upsert_s / merge_s, "x", ">= 0.5 of plain upsert rate");
+	report("full_sync_bytes", (double)full.len, "bytes", "< 370,082 (Automerge)");
+	report("delta_bytes", (double)(da.len + db.len), "bytes", "< 43,994 (Yjs)");
+	printf("  %-26s %14s %-8s %s\n", "converged", converged ? "true" : "false", "",
+	       "digests equal, 500 losing values in history on each side");
+	bench_result_bool(outpath, "converged", converged);
+
+	store_close(a);
+	store_close(b);
+	gm_buf_free(&full);
+	gm_buf_free(&da);
+	gm_buf_free(&db);
+	free(wl);
+	bench_rmtree(workdir);
+	return converged ? 0 : 1;
+}

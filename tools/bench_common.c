@@ -1,0 +1,125 @@
+/* bench_common.c - benchmark helpers. */
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <jansson.h>
+#include "bench_common.h"
+#include "../node/csvread.h"
+#include "../node/tickets.h"
+
+double bench_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* LA request types onto GB/T 30428 event classes */
+static const struct {
+	const char *type;
+	const char *cat;
+} cats[] = {
+	{ "Bulky Items", "0108" },
+	{ "Graffiti Removal", "0113" },
+	{ "Illegal Dumping Pickup", "0102" },
+	{ "Metal/Household Appliances", "0108" },
+	{ "Homeless Encampment", "0502" },
+	{ "Electronic Waste", "0103" },
+	{ "Dead Animal Removal", "0117" },
+	{ "Single Streetlight Issue", "0408" },
+	{ "Multiple Streetlight Issue", "0408" },
+	{ "Report Water Waste", "0402" },
+};
+
+struct wl {
+	struct bench_ticket *t;
+	unsigned n, max;
+	const char *code;
+};
+
+static int row(void *ctx, unsigned n, char **f, size_t *lens, unsigned long line)
+{
+	struct wl *w = ctx;
+	(void)lens;
+	if (line == 1 || n < 17)
+		return 0;
+	if (w->n == w->max)
+		return 1;
+	struct bench_ticket *t = &w->t[w->n];
+	snprintf(t->id, sizeof(t->id), "%s-%06u", w->code, w->n + 1);
+	snprintf(t->category, sizeof(t->category), "0104");
+	for (size_t i = 0; i < sizeof(cats) / sizeof(cats[0]); i++)
+		if (strcmp(f[1], cats[i].type) == 0)
+			snprintf(t->category, sizeof(t->category), "%s", cats[i].cat);
+	snprintf(t->title, sizeof(t->title), "%s at %s", f[1], f[16]);
+	snprintf(t->status, sizeof(t->status), "%s",
+		 strcmp(f[2], "Closed") == 0 ? "closed" : "registered");
+	t->priority = 1 + (int)(w->n % 5);
+	snprintf(t->assignee, sizeof(t->assignee), "%s", f[9]);
+	w->n++;
+	return 0;
+}
+
+int bench_workload(const char *datadir, unsigned n, const char *code, struct bench_ticket **out)
+{
+	char path[1024], err[256];
+	struct wl w = { .n = 0, .max = n, .code = code };
+	w.t = calloc(n, sizeof(*w.t));
+	if (!w.t)
+		return -1;
+	snprintf(path, sizeof(path), "%s/la311-2020-01-requests.csv", datadir);
+	if (csvread_file(path, row, &w, err, sizeof(err)) < 0) {
+		fprintf(stderr, "bench: %s\n", err);
+		free(w.t);
+		return -1;
+	}
+	/* fewer rows than asked: cycle them with new ids */
+	for (unsigned i = w.n; i < n && w.n; i++) {
+		w.t[i] = w.t[i % w.n];
+		snprintf(w.t[i].id, sizeof(w.t[i].id), "%s-%06u", code, i + 1);
+	}
+	*out = w.t;
+	return w.n ? 0 : -1;
+}
+
+static void put(const char *path, const char *key, json_t *v)
+{
+	json_error_t je;
+	json_t *root = json_load_file(path, 0, &je);
+	if (!root || !json_is_object(root)) {
+		json_decref(root);
+		root = json_object();
+	}
+	json_object_set_new(root, key, v);
+	char tmp[1024];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (json_dump_file(root, tmp, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(6)) == 0)
+		rename(tmp, path);
+	json_decref(root);
+}
+
+void bench_result(const char *path, const char *key, double value)
+{
+	put(path, key, json_real(value));
+}
+
+void bench_result_bool(const char *path, const char *key, int value)
+{
+	put(path, key, json_boolean(value));
+}
+
+static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(p);
+}
+
+void bench_rmtree(const char *dir)
+{
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}

@@ -1,0 +1,34 @@
+/*
+ * bench_common.h - helpers shared by the benchmark programs: a monotonic
+ * clock, a realistic ticket workload from the LA 311 data, and a
+ * results.json that several programs add their figures to.
+ */
+#ifndef GM_BENCH_COMMON_H
+#define GM_BENCH_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+double bench_now(void);                     /* seconds, monotonic */
+
+/* The brief's workload: n tickets x 5 fields (category, title, status,
+ * priority, assignee), titles and agencies from the LA 311 requests. */
+struct bench_ticket {
+	char id[40];
+	char category[8];
+	char title[160];
+	char status[16];
+	int priority;
+	char assignee[16];
+};
+int bench_workload(const char *datadir, unsigned n, const char *code,
+		   struct bench_ticket **out);
+
+/* Sets key = value in results.json (read, update, rewrite). */
+void bench_result(const char *path, const char *key, double value);
+void bench_result_bool(const char *path, const char *key, int value);
+
+/* Removes a directory tree made by a benchmark. */
+void bench_rmtree(const char *dir);
+
+#endif
