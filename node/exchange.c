@@ -122,6 +122,7 @@ enum gm_err exchange_apply(struct store *st, const uint8_t *bytes, size_t len, i
 		store_count_reject(st, "bad bundle", res->why);
 		return e;
 	}
+	res->upto = b->upto;
 	for (uint32_t i = 0; i < b->n; i++) {
 		struct apply_result ar;
 		e = store_apply(st, b->body[i], b->len[i], link, &ar);

@@ -30,6 +30,7 @@ struct exchange_in {
 	uint64_t applied;      /* changes that took effect */
 	uint64_t superseded;   /* changes older than what we held */
 	uint64_t rejected;     /* changes refused one by one */
+	int64_t upto;          /* the sender's cursor after this bundle */
 	char why[256];         /* first refusal */
 };
 

@@ -7,7 +7,7 @@
 #include <unistd.h>
 #include "log.h"
 
-enum log_level log_threshold = LOG_NOTICE;
+enum log_level log_threshold = LL_NOTICE;
 static char ident[32];
 
 static const char *const names[] = { "error", "warn", "notice", "info", "debug" };
@@ -26,7 +26,7 @@ int log_level_parse(const char *s, enum log_level *out)
 		}
 	}
 	if (strcmp(s, "warning") == 0) {
-		*out = LOG_WARN;
+		*out = LL_WARN;
 		return 1;
 	}
 	return 0;
@@ -71,7 +71,7 @@ void fatal(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vlog(LOG_ERR, fmt, ap);
+	vlog(LL_ERR, fmt, ap);
 	va_end(ap);
 	exit(1);
 }

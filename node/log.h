@@ -10,7 +10,7 @@
 
 #include "../proto/err.h"
 
-enum log_level { LOG_ERR = 0, LOG_WARN, LOG_NOTICE, LOG_INFO, LOG_DEBUG };
+enum log_level { LL_ERR = 0, LL_WARN, LL_NOTICE, LL_INFO, LL_DEBUG };
 
 extern enum log_level log_threshold;
 
@@ -22,10 +22,10 @@ void log_set_ident(const char *ident);
 void log_write(enum log_level l, const char *fmt, ...) GM_PRINTF(2, 3);
 void fatal(const char *fmt, ...) GM_PRINTF(1, 2) __attribute__((noreturn));
 
-#define log_err(...) log_write(LOG_ERR, __VA_ARGS__)
-#define log_warn(...) do { if (log_threshold >= LOG_WARN) log_write(LOG_WARN, __VA_ARGS__); } while (0)
-#define log_notice(...) do { if (log_threshold >= LOG_NOTICE) log_write(LOG_NOTICE, __VA_ARGS__); } while (0)
-#define log_info(...) do { if (log_threshold >= LOG_INFO) log_write(LOG_INFO, __VA_ARGS__); } while (0)
-#define log_debug(...) do { if (log_threshold >= LOG_DEBUG) log_write(LOG_DEBUG, __VA_ARGS__); } while (0)
+#define log_err(...) log_write(LL_ERR, __VA_ARGS__)
+#define log_warn(...) do { if (log_threshold >= LL_WARN) log_write(LL_WARN, __VA_ARGS__); } while (0)
+#define log_notice(...) do { if (log_threshold >= LL_NOTICE) log_write(LL_NOTICE, __VA_ARGS__); } while (0)
+#define log_info(...) do { if (log_threshold >= LL_INFO) log_write(LL_INFO, __VA_ARGS__); } while (0)
+#define log_debug(...) do { if (log_threshold >= LL_DEBUG) log_write(LL_DEBUG, __VA_ARGS__); } while (0)
 
 #endif

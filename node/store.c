@@ -22,6 +22,10 @@ static const char *const base_ddl =
 	"CREATE INDEX batches_route ON batches(route, seq) WHERE route IS NOT NULL;"
 	"CREATE TABLE rejects(reason TEXT PRIMARY KEY, count INTEGER NOT NULL,"
 	" last_at INTEGER NOT NULL, detail TEXT) WITHOUT ROWID;"
+	/* children of this node: who registered, when last seen (node/children.h) */
+	"CREATE TABLE children(code TEXT PRIMARY KEY, link INTEGER NOT NULL UNIQUE,"
+	" level INTEGER, version TEXT, lifetime INTEGER, registered INTEGER,"
+	" last_seen INTEGER, addr TEXT) WITHOUT ROWID;"
 	/* reporter contact details never leave the node they were given to */
 	"CREATE TABLE ticket_reporter(id TEXT PRIMARY KEY, name TEXT, phone TEXT,"
 	" contact TEXT) WITHOUT ROWID;";
@@ -543,4 +547,16 @@ enum gm_err store_rejects(struct store *st, store_reject_cb cb, void *ctx)
 	}
 	sqlite3_finalize(s);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? GM_OK : store_dberr(st, "rejects");
+}
+
+int64_t store_data_version(struct store *st)
+{
+	sqlite3_stmt *s;
+	int64_t v = -1;
+	if (sqlite3_prepare_v2(st->db, "PRAGMA data_version", -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
 }

@@ -224,6 +224,9 @@ typedef int (*store_reject_cb)(void *ctx, const char *reason, int64_t count, int
 			       const char *detail);
 GM_WUR enum gm_err store_rejects(struct store *st, store_reject_cb cb, void *ctx);
 
+/* Changes whenever another connection (gridctl beside gridnode) commits. */
+int64_t store_data_version(struct store *st);
+
 /* Coerces `v` to the column's type; false if it cannot be (text in INT). */
 bool store_coerce(const struct col_def *c, struct gm_value *v);
 

@@ -104,7 +104,7 @@ int main(int argc, char **argv)
 		} else if (strcmp(argv[i], "--actor") == 0 && i + 1 < argc) {
 			c.actor = argv[++i];
 		} else if (strcmp(argv[i], "-v") == 0) {
-			log_set_level(LOG_INFO);
+			log_set_level(LL_INFO);
 		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			usage(stdout);
 			return EX_OK;

@@ -1,0 +1,337 @@
+/*
+ * gridnode - serves one node directory: its children over CoAP, and its
+ * link to its parent.  One process, one thread, one event loop (epoll on
+ * libcoap's fd, then coap_io_process(COAP_IO_NO_WAIT)); signal handlers
+ * only set flags.
+ *
+ *   gridnode -d DIR [-c FILE] [--listen URI] [--parent URI] [-n] [-v]
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+#include <sodium.h>
+#include "config.h"
+#include "link.h"
+#include "log.h"
+#include "net.h"
+#include "server.h"
+#include "store.h"
+#include "../sync/hlc.h"
+
+#ifndef GM_VERSION
+#define GM_VERSION "0.1"
+#endif
+
+static volatile sig_atomic_t stop_flag, reload_flag;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		reload_flag = 1;
+	else
+		stop_flag = 1;
+}
+
+struct node {
+	const char *dir;
+	char conf_path[4096];
+	struct config cfg;
+	struct config cli;          /* command-line overrides */
+	bool cli_listen, cli_parent;
+	struct store *st;
+	coap_context_t *ctx;
+	struct server *srv;
+	struct link *link;
+	uint64_t boot;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: gridnode -d DIR [-c FILE] [--listen coap://HOST:PORT]"
+		   " [--parent coap://HOST:PORT] [-n] [-v]\n"
+		   "  -d DIR     the node directory (made by gridctl init)\n"
+		   "  -c FILE    settings (default DIR/%s)\n"
+		   "  -n         check the settings and exit (with -v: print them)\n"
+		   "  -v         log more (info; twice: debug)\n", CONFIG_FILE);
+}
+
+/* Defaults, store, file, command line; false (logged) if the file is bad. */
+static bool load_config(struct node *n, struct config *out)
+{
+	char err[512];
+	config_defaults(out);
+	config_from_store(out, n->st);
+	if (config_load(out, n->conf_path, true, err, sizeof(err))) {
+		log_err("%s", err);
+		return false;
+	}
+	if (n->cli_listen)
+		snprintf(out->listen, sizeof(out->listen), "%s", n->cli.listen);
+	if (n->cli_parent)
+		snprintf(out->parent, sizeof(out->parent), "%s", n->cli.parent);
+	if (n->cli.log_level[0])
+		snprintf(out->log_level, sizeof(out->log_level), "%s", n->cli.log_level);
+	return true;
+}
+
+static void apply_log_level(const struct config *c)
+{
+	enum log_level lv;
+	if (log_level_parse(c->log_level, &lv))
+		log_set_level(lv);
+}
+
+static void on_child_batches(void *ctx)
+{
+	struct node *n = ctx;
+	if (n->link)
+		link_want_push(n->link);
+}
+
+static void on_parent_batches(void *ctx)
+{
+	struct node *n = ctx;
+	if (n->srv)
+		server_ring(n->srv);
+}
+
+static bool start_net(struct node *n)
+{
+	char err[512];
+	n->ctx = net_context_new();
+	if (!n->ctx) {
+		log_err("cannot create a CoAP context");
+		return false;
+	}
+	if (n->cfg.listen[0]) {
+		coap_address_t addr;
+		bool secure;
+		if (net_resolve(n->cfg.listen, &addr, &secure, err, sizeof(err))) {
+			log_err("listen: %s", err);
+			return false;
+		}
+		if (secure) {
+			log_err("listen: coaps:// needs enrolment keys");
+			return false;
+		}
+		if (!coap_new_endpoint(n->ctx, &addr, COAP_PROTO_UDP)) {
+			log_err("cannot listen on %s (address in use?)", n->cfg.listen);
+			return false;
+		}
+		if (server_new(n->ctx, n->st, &n->cfg, n->boot, on_child_batches, n, &n->srv)) {
+			log_err("server: %s", store_errmsg(n->st));
+			return false;
+		}
+	}
+	if (link_new(n->ctx, n->st, &n->cfg, true, on_parent_batches, n, &n->link, err,
+		     sizeof(err))) {
+		log_err("parent: %s", err);
+		return false;
+	}
+	return true;
+}
+
+static void reload(struct node *n)
+{
+	struct config c;
+	if (!load_config(n, &c)) {
+		log_err("reload refused; keeping the running settings");
+		return;
+	}
+	if (strcmp(c.listen, n->cfg.listen) || strcmp(c.parent, n->cfg.parent))
+		log_warn("listen and parent changes take effect at restart");
+	snprintf(c.listen, sizeof(c.listen), "%s", n->cfg.listen);
+	snprintf(c.parent, sizeof(c.parent), "%s", n->cfg.parent);
+	n->cfg = c;
+	apply_log_level(&n->cfg);
+	store_set_max_drift(n->st, (uint64_t)n->cfg.max_drift_s * 1000u);
+	log_notice("settings reloaded from %s", n->conf_path);
+}
+
+static void seal_local(struct node *n)
+{
+	unsigned nb = 0;
+	if (store_seal(n->st, 0, &nb)) {
+		log_err("sealing local changes: %s", store_errmsg(n->st));
+		return;
+	}
+	if (!nb)
+		return;
+	log_info("sealed %u local batches", nb);
+	if (n->srv)
+		server_ring(n->srv);
+	if (n->link)
+		link_want_push(n->link);
+}
+
+static int run(struct node *n)
+{
+	struct epoll_event ev, events[16];
+	int coap_fd = coap_context_get_coap_fd(n->ctx);
+	int ep = -1;
+	uint64_t next_watch = 0;
+	int64_t dv = -1;
+
+	if (coap_fd >= 0) {
+		ep = epoll_create1(EPOLL_CLOEXEC);
+		ev.events = EPOLLIN;
+		ev.data.fd = coap_fd;
+		if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, coap_fd, &ev) != 0) {
+			log_err("epoll: %s", strerror(errno));
+			return 1;
+		}
+	}
+	seal_local(n);
+	while (!stop_flag) {
+		uint64_t now = net_now_ms();
+		uint64_t wake = now + 1000;
+		if (reload_flag) {
+			reload_flag = 0;
+			reload(n);
+		}
+		if (now >= next_watch) {
+			/* writes by gridctl (another connection) change data_version */
+			int64_t v = store_data_version(n->st);
+			if (v != dv) {
+				dv = v;
+				seal_local(n);
+			}
+			next_watch = now + (uint64_t)n->cfg.watch_ms;
+		}
+		if (next_watch < wake)
+			wake = next_watch;
+		if (n->link) {
+			uint64_t w = link_run(n->link, now);
+			if (w < wake)
+				wake = w;
+		}
+		if (n->srv)
+			server_tick(n->srv, now);
+
+		coap_tick_t ticks;
+		coap_ticks(&ticks);
+		int timeout = wake > now ? (int)(wake - now) : 0;
+		if (ep >= 0) {
+			unsigned lib = coap_io_prepare_epoll(n->ctx, ticks);
+			if (lib && (int)lib < timeout)
+				timeout = (int)lib;
+			int k = epoll_wait(ep, events, 16, timeout);
+			if (k < 0 && errno != EINTR) {
+				log_err("epoll_wait: %s", strerror(errno));
+				break;
+			}
+			coap_io_process(n->ctx, COAP_IO_NO_WAIT);
+		} else {
+			coap_io_process(n->ctx, (uint32_t)(timeout ? timeout : 1));
+		}
+	}
+	if (ep >= 0)
+		close(ep);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "listen", required_argument, NULL, 'L' },
+		{ "parent", required_argument, NULL, 'P' },
+		{ "check", no_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct node n;
+	bool check = false;
+	int verbose = 0, o;
+	const char *conf = NULL;
+	char err[512];
+
+	memset(&n, 0, sizeof(n));
+	while ((o = getopt_long(argc, argv, "d:c:nvh", opts, NULL)) != -1) {
+		switch (o) {
+		case 'd': n.dir = optarg; break;
+		case 'c': conf = optarg; break;
+		case 'L':
+			snprintf(n.cli.listen, sizeof(n.cli.listen), "%s", optarg);
+			n.cli_listen = true;
+			break;
+		case 'P':
+			snprintf(n.cli.parent, sizeof(n.cli.parent), "%s", optarg);
+			n.cli_parent = true;
+			break;
+		case 'n': check = true; break;
+		case 'v': verbose++; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("gridnode %s\n", GM_VERSION); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!n.dir || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (verbose)
+		snprintf(n.cli.log_level, sizeof(n.cli.log_level), "%s", verbose > 1 ? "debug" : "info");
+	snprintf(n.conf_path, sizeof(n.conf_path), "%s", conf ? conf : "");
+	if (!conf)
+		snprintf(n.conf_path, sizeof(n.conf_path), "%s/%s", n.dir, CONFIG_FILE);
+
+	if (store_open(n.dir, &n.st, err, sizeof(err))) {
+		log_err("%s", err);
+		return 1;
+	}
+	log_set_ident(store_code(n.st));
+	if (!load_config(&n, &n.cfg)) {
+		store_close(n.st);
+		return 1;
+	}
+	if (check) {
+		printf("%s: settings ok\n", n.conf_path);
+		if (verbose)
+			config_dump(&n.cfg, stdout);
+		store_close(n.st);
+		return 0;
+	}
+	apply_log_level(&n.cfg);
+	store_set_max_drift(n.st, (uint64_t)n.cfg.max_drift_s * 1000u);
+	if (sodium_init() < 0)
+		fatal("libsodium cannot start");
+	n.boot = randombytes_random() | (uint64_t)randombytes_random() << 32;
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	net_startup(n.cfg.log_level);
+	int rc = 1;
+	if (start_net(&n)) {
+		log_notice("%s node %s up (listen %s, parent %s)", level_name(store_level(n.st)),
+			   store_code(n.st), n.cfg.listen[0] ? n.cfg.listen : "none",
+			   n.cfg.parent[0] ? n.cfg.parent : "none");
+		if (store_meta_set_int(n.st, "daemon_pid", (int64_t)getpid()))
+			log_warn("cannot record our pid: %s", store_errmsg(n.st));
+		rc = run(&n);
+		log_notice("shutting down");
+		if (store_meta_set_int(n.st, "daemon_pid", 0))
+			log_warn("cannot clear our pid: %s", store_errmsg(n.st));
+	}
+	link_free(n.link);
+	server_free(n.srv);
+	if (n.ctx)
+		coap_free_context(n.ctx);
+	coap_cleanup();
+	store_close(n.st);
+	return rc;
+}

@@ -1,0 +1,503 @@
+/* link.c - the CoAP side of a node's link to its parent. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "link.h"
+#include "config.h"
+#include "exchange.h"
+#include "log.h"
+#include "net.h"
+#include "store_int.h"
+#include "../proto/bundle.h"
+#include "../proto/wire.h"
+#include "../sync/linksm.h"
+
+#ifndef GM_VERSION
+#define GM_VERSION "0.1"
+#endif
+
+struct link {
+	coap_context_t *ctx;
+	coap_session_t *session;
+	struct store *st;
+	const struct config *cfg;
+	struct linksm sm;
+	link_batches_fn on_batches;
+	void *cb_ctx;
+	char parent[256];
+
+	/* the request in flight */
+	enum linksm_op op;
+	uint8_t token[8];
+	size_t token_len;
+	int64_t push_upto;         /* cursor the push in flight moves us to */
+	bool push_more;
+	struct net_body body;      /* reply being reassembled */
+
+	/* the bell observation */
+	uint8_t obs_token[8];
+	size_t obs_token_len;
+
+	unsigned rounds;
+	bool down_logged;
+	int64_t last_ok_saved;
+};
+
+static int64_t meta_cursor(struct store *st, const char *key)
+{
+	return store_meta_int(st, key, 0);
+}
+
+/* Cursors only move forward, whoever (gridnode, gridctl sync) writes them. */
+static void set_cursor(struct link *l, const char *key, int64_t v)
+{
+	if (v > meta_cursor(l->st, key) && store_meta_set_int(l->st, key, v))
+		log_err("saving %s: %s", key, store_errmsg(l->st));
+}
+
+static void note_ok(struct link *l)
+{
+	if (l->down_logged) {
+		log_notice("link to parent %s is up again", l->parent);
+		l->down_logged = false;
+	}
+	/* for gridctl status; a few seconds of staleness saves a write per exchange */
+	int64_t now = (int64_t)(hlc_wall_ms() / 1000);
+	if (now - l->last_ok_saved >= 5 && store_meta_set_int(l->st, "last_sync_ok", now) == GM_OK)
+		l->last_ok_saved = now;
+}
+
+static void note_fail(struct link *l, const char *what, const char *why)
+{
+	char msg[256];
+	snprintf(msg, sizeof(msg), "%s: %s", what, why);
+	if (!l->down_logged) {
+		log_warn("link to parent %s is down: %s", l->parent, msg);
+		l->down_logged = true;
+	} else {
+		log_debug("link to parent %s: %s", l->parent, msg);
+	}
+	if (store_meta_set(l->st, "last_sync_err", msg))
+		log_err("saving link status: %s", store_errmsg(l->st));
+}
+
+static coap_pdu_t *new_request(struct link *l, coap_pdu_code_t code, const char *path,
+			       uint8_t *tok, size_t *toklen)
+{
+	coap_pdu_t *pdu = coap_new_pdu(COAP_MESSAGE_CON, code, l->session);
+	if (!pdu)
+		return NULL;
+	*toklen = sizeof(l->token);
+	coap_session_new_token(l->session, toklen, tok);
+	coap_add_token(pdu, *toklen, tok);
+	net_add_path(pdu, path);
+	return pdu;
+}
+
+static void add_child_query(struct link *l, coap_pdu_t *pdu)
+{
+	char q[32];
+	snprintf(q, sizeof(q), "c=%s", l->st->code);
+	net_add_query(pdu, q);
+}
+
+static void free_buf(coap_session_t *s, void *p)
+{
+	(void)s;
+	free(p);
+}
+
+/* Sends pdu carrying `b`'s bytes (block-wise if large); consumes both. */
+static bool send_with_body(struct link *l, coap_pdu_t *pdu, struct gm_buf *b)
+{
+	size_t len;
+	uint8_t *p = gm_buf_steal(b, &len);
+	net_add_ct(pdu, NET_CT_OCTETS);
+	/* libcoap adds Size1 itself on block-wise uploads: 4.3.1 servers need it */
+	if (!coap_add_data_large_request(l->session, pdu, len, p, free_buf, p)) {
+		free(p);
+		coap_delete_pdu(pdu);
+		return false;
+	}
+	return coap_send(l->session, pdu) != COAP_INVALID_MID;
+}
+
+static bool start_register(struct link *l)
+{
+	struct wire_reg r = { .level = (uint8_t)l->st->level, .lifetime = (uint32_t)l->cfg->lifetime_s };
+	struct gm_buf b;
+	snprintf(r.code, sizeof(r.code), "%s", l->st->code);
+	snprintf(r.version, sizeof(r.version), "%s", GM_VERSION);
+	gm_buf_init(&b);
+	coap_pdu_t *pdu = new_request(l, COAP_REQUEST_CODE_POST, NET_PATH_REG, l->token, &l->token_len);
+	if (!pdu || wire_reg_encode(&b, &r)) {
+		gm_buf_free(&b);
+		coap_delete_pdu(pdu);
+		return false;
+	}
+	return send_with_body(l, pdu, &b);
+}
+
+/* Seals what gridctl wrote, then pushes what the parent has not acked. */
+static bool start_push(struct link *l, bool *nothing)
+{
+	struct exchange_out out;
+	struct gm_buf b;
+	struct batch_filter bf = { .dir = BF_UP, .exclude_link = LINK_PARENT };
+	int64_t cursor = meta_cursor(l->st, "up_cursor");
+
+	*nothing = false;
+	if (store_seal(l->st, 0, NULL))
+		log_err("sealing local changes: %s", store_errmsg(l->st));
+	gm_buf_init(&b);
+	if (exchange_collect(l->st, cursor, &bf, NULL, (size_t)l->cfg->push_kb * 1024, &b, &out)) {
+		log_err("collecting batches to push: %s", store_errmsg(l->st));
+		gm_buf_free(&b);
+		return false;
+	}
+	if (!out.batches) {
+		/* only batches that go nowhere up: step over them */
+		set_cursor(l, "up_cursor", out.upto);
+		gm_buf_free(&b);
+		*nothing = true;
+		return true;
+	}
+	l->push_upto = out.upto;
+	l->push_more = out.more;
+	coap_pdu_t *pdu = new_request(l, COAP_REQUEST_CODE_POST, NET_PATH_UP, l->token, &l->token_len);
+	if (!pdu) {
+		gm_buf_free(&b);
+		return false;
+	}
+	add_child_query(l, pdu);
+	log_debug("pushing %u batches (%" PRIu64 " changes, %zu bytes)", out.batches, out.changes,
+		  b.len);
+	return send_with_body(l, pdu, &b);
+}
+
+static bool start_pull(struct link *l)
+{
+	char q[32];
+	coap_pdu_t *pdu = new_request(l, COAP_REQUEST_CODE_GET, NET_PATH_DOWN, l->token, &l->token_len);
+	if (!pdu)
+		return false;
+	add_child_query(l, pdu);
+	snprintf(q, sizeof(q), "a=%lld", (long long)meta_cursor(l->st, "down_cursor"));
+	net_add_query(pdu, q);
+	return coap_send(l->session, pdu) != COAP_INVALID_MID;
+}
+
+static bool start_observe(struct link *l)
+{
+	uint8_t buf[4];
+	if (l->obs_token_len) {
+		/* an earlier observation may linger at the parent: end it first */
+		coap_binary_t tok = { l->obs_token_len, l->obs_token };
+		coap_cancel_observe(l->session, &tok, COAP_MESSAGE_CON);
+		l->obs_token_len = 0;
+	}
+	coap_pdu_t *pdu = new_request(l, COAP_REQUEST_CODE_GET, NET_PATH_BELL, l->obs_token,
+				      &l->obs_token_len);
+	if (!pdu)
+		return false;
+	coap_add_option(pdu, COAP_OPTION_OBSERVE, coap_encode_var_safe(buf, sizeof(buf), 0), buf);
+	add_child_query(l, pdu);
+	memcpy(l->token, l->obs_token, l->obs_token_len);
+	l->token_len = l->obs_token_len;
+	return coap_send(l->session, pdu) != COAP_INVALID_MID;
+}
+
+uint64_t link_run(struct link *l, uint64_t now)
+{
+	uint64_t wake;
+	for (;;) {
+		enum linksm_op op = linksm_next(&l->sm, now, &wake);
+		bool ok = false, nothing = false;
+		if (op == LOP_NONE)
+			return wake;
+		linksm_start(&l->sm, op);
+		l->op = op;
+		net_body_free(&l->body);
+		switch (op) {
+		case LOP_REGISTER: ok = start_register(l); break;
+		case LOP_PUSH: ok = start_push(l, &nothing); break;
+		case LOP_PULL: ok = start_pull(l); break;
+		case LOP_OBSERVE: ok = start_observe(l); break;
+		default: break;
+		}
+		if (ok && nothing) {
+			l->op = LOP_NONE;
+			linksm_done(&l->sm, op, LR_OK, now);
+			continue;
+		}
+		if (!ok) {
+			l->op = LOP_NONE;
+			note_fail(l, linksm_op_name(op), "could not send");
+			linksm_done(&l->sm, op, LR_FAIL, now);
+		}
+		return now;
+	}
+}
+
+static void finish(struct link *l, enum linksm_result r)
+{
+	enum linksm_op op = l->op;
+	l->op = LOP_NONE;
+	l->rounds++;
+	if (r != LR_FAIL)
+		note_ok(l);
+	linksm_done(&l->sm, op, r, net_now_ms());
+}
+
+static enum linksm_result on_hello(struct link *l, const uint8_t *p, size_t len)
+{
+	struct wire_hello h;
+	enum gm_err e = wire_hello_decode(p, len, &h);
+	if (e || !code_is_parent(h.code, l->st->code)) {
+		note_fail(l, "hello", e ? gm_strerror(e) : "parent's code does not match ours");
+		store_count_reject(l->st, "bad reply from parent", "hello");
+		return LR_FAIL;
+	}
+	linksm_hello(&l->sm, h.boot, h.head, meta_cursor(l->st, "down_cursor"));
+	return LR_OK;
+}
+
+static enum linksm_result on_push_reply(struct link *l, const uint8_t *p, size_t len)
+{
+	struct wire_ack ack;
+	if (wire_ack_decode(p, len, &ack)) {
+		note_fail(l, "push", "reply does not decode");
+		return LR_FAIL;
+	}
+	if (ack.acked != l->push_upto) {
+		char why[96];
+		snprintf(why, sizeof(why), "parent refused %u batches", ack.refused);
+		note_fail(l, "push", why);
+		return LR_FAIL;
+	}
+	set_cursor(l, "up_cursor", ack.acked);
+	return l->push_more ? LR_MORE : LR_OK;
+}
+
+static enum linksm_result on_pull_reply(struct link *l, const uint8_t *p, size_t len)
+{
+	struct exchange_in in;
+	enum gm_err e = exchange_apply(l->st, p, len, LINK_PARENT, l->body.max, &in);
+	if (e) {
+		note_fail(l, "pull", in.why);
+		return LR_FAIL;
+	}
+	if (in.refused || in.rejected)
+		log_warn("from parent: %u batches, %llu changes refused: %s", in.refused,
+			 (unsigned long long)in.rejected, in.why);
+	set_cursor(l, "down_cursor", in.upto);
+	if (in.batches) {
+		log_info("pulled %u batches (%llu changes) from parent", in.batches,
+			 (unsigned long long)in.applied);
+		if (l->on_batches)
+			l->on_batches(l->cb_ctx);
+	}
+	return in.batches || in.dup || in.refused ? LR_MORE : LR_OK;
+}
+
+static bool token_is(const uint8_t *t, size_t tl, coap_bin_const_t tok)
+{
+	return tl && tok.length == tl && memcmp(tok.s, t, tl) == 0;
+}
+
+static coap_response_t on_response(coap_session_t *s, const coap_pdu_t *sent,
+				   const coap_pdu_t *rcvd, const coap_mid_t mid)
+{
+	struct link *l = coap_session_get_app_data(s);
+	coap_bin_const_t tok = coap_pdu_get_token(rcvd);
+	coap_pdu_code_t code = coap_pdu_get_code(rcvd);
+	(void)sent;
+	(void)mid;
+	if (!l || s != l->session)
+		return COAP_RESPONSE_FAIL;
+
+	bool is_obs = token_is(l->obs_token, l->obs_token_len, tok);
+	bool is_req = l->op != LOP_NONE && token_is(l->token, l->token_len, tok);
+	if (!is_req && !is_obs)
+		return COAP_RESPONSE_FAIL;   /* unknown token: RST it */
+
+	if (COAP_RESPONSE_CLASS(code) != 2) {
+		char why[160];
+		size_t dl = 0;
+		const uint8_t *d = NULL;
+		coap_get_data(rcvd, &dl, &d);
+		snprintf(why, sizeof(why), "%d.%02d %.*s", COAP_RESPONSE_CLASS(code), code & 0x1f,
+			 (int)(dl > 100 ? 100 : dl), d ? (const char *)d : "");
+		if (is_obs)
+			l->obs_token_len = 0;
+		if (is_req) {
+			note_fail(l, linksm_op_name(l->op), why);
+			finish(l, LR_FAIL);
+		}
+		return COAP_RESPONSE_OK;
+	}
+	l->body.max = (size_t)l->cfg->max_body_kb * 1024;
+	switch (net_body_add(&l->body, rcvd, net_now_ms())) {
+	case NB_MORE:
+		return COAP_RESPONSE_OK;   /* libcoap is asking for the next block */
+	case NB_DONE:
+		break;
+	default:
+		net_body_free(&l->body);
+		if (is_req) {
+			note_fail(l, linksm_op_name(l->op), "reply too large or out of order");
+			store_count_reject(l->st, "bad reply from parent", "oversized or gapped body");
+			finish(l, LR_FAIL);
+		}
+		return COAP_RESPONSE_OK;
+	}
+
+	enum linksm_result r = LR_FAIL;
+	if (is_obs && !(is_req && l->op == LOP_OBSERVE)) {
+		/* a notification: the parent's head moved */
+		on_hello(l, l->body.p, l->body.len);
+		net_body_free(&l->body);
+		return COAP_RESPONSE_OK;
+	}
+	switch (l->op) {
+	case LOP_REGISTER:
+		r = on_hello(l, l->body.p, l->body.len);
+		break;
+	case LOP_OBSERVE: {
+		coap_opt_iterator_t it;
+		r = on_hello(l, l->body.p, l->body.len);
+		if (r != LR_FAIL && !coap_check_option(rcvd, COAP_OPTION_OBSERVE, &it)) {
+			/* the parent does not offer observation: poll instead */
+			log_notice("parent %s does not support observe; polling every %d s", l->parent,
+				   l->cfg->poll_s);
+			l->sm.c.observe = false;
+			l->obs_token_len = 0;
+		}
+		break;
+	}
+	case LOP_PUSH:
+		r = on_push_reply(l, l->body.p, l->body.len);
+		break;
+	case LOP_PULL:
+		r = on_pull_reply(l, l->body.p, l->body.len);
+		break;
+	default:
+		break;
+	}
+	net_body_free(&l->body);
+	finish(l, r);
+	return COAP_RESPONSE_OK;
+}
+
+static void on_nack(coap_session_t *s, const coap_pdu_t *sent, const coap_nack_reason_t reason,
+		    const coap_mid_t mid)
+{
+	struct link *l = coap_session_get_app_data(s);
+	static const char *const why[] = { "no reply (timeout)", "not deliverable", "reset by peer",
+					    "DTLS failed", "ICMP error" };
+	(void)mid;
+	if (!l || s != l->session)
+		return;
+	coap_bin_const_t tok = sent ? coap_pdu_get_token(sent) : (coap_bin_const_t){ 0, NULL };
+	if (token_is(l->obs_token, l->obs_token_len, tok))
+		l->obs_token_len = 0;   /* the observation is gone */
+	if (l->op != LOP_NONE && (!sent || token_is(l->token, l->token_len, tok))) {
+		note_fail(l, linksm_op_name(l->op), (unsigned)reason < 5 ? why[reason] : "failed");
+		net_body_free(&l->body);
+		finish(l, LR_FAIL);
+	}
+}
+
+enum gm_err link_new(coap_context_t *ctx, struct store *st, const struct config *cfg,
+		     bool observe, link_batches_fn on_batches, void *cb_ctx, struct link **out,
+		     char *err, size_t errlen)
+{
+	coap_address_t dst;
+	bool secure;
+	enum gm_err e;
+
+	*out = NULL;
+	if (!cfg->parent[0])
+		return GM_OK;
+	if (st->level == LEVEL_CITY) {
+		snprintf(err, errlen, "a city node has no parent (parent = %s)", cfg->parent);
+		return GM_E_INVAL;
+	}
+	if ((e = net_resolve(cfg->parent, &dst, &secure, err, errlen)))
+		return e;
+	if (secure) {
+		snprintf(err, errlen, "coaps:// links need enrolment keys (issue: security)");
+		return GM_E_INVAL;
+	}
+	struct link *l = calloc(1, sizeof(*l));
+	if (!l)
+		return GM_E_NOMEM;
+	l->ctx = ctx;
+	l->st = st;
+	l->cfg = cfg;
+	l->on_batches = on_batches;
+	l->cb_ctx = cb_ctx;
+	snprintf(l->parent, sizeof(l->parent), "%s", cfg->parent);
+	l->session = coap_new_client_session(ctx, NULL, &dst, COAP_PROTO_UDP);
+	if (!l->session) {
+		snprintf(err, errlen, "cannot open a CoAP session to %s", cfg->parent);
+		free(l);
+		return GM_E_NET;
+	}
+	net_tune_session(l->session, cfg);
+	struct linksm_conf lc = {
+		.poll_ms = (uint32_t)cfg->poll_s * 1000u,
+		.poll_observing_ms = (uint32_t)cfg->poll_observing_s * 1000u,
+		.backoff_min_ms = (uint32_t)cfg->backoff_min_ms,
+		.backoff_max_ms = (uint32_t)cfg->backoff_max_s * 1000u,
+		.reg_refresh_ms = (uint32_t)cfg->lifetime_s * 500u,
+		.observe = observe,
+	};
+	linksm_init(&l->sm, &lc, net_now_ms());
+	coap_session_set_app_data(l->session, l);
+	coap_register_response_handler(ctx, on_response);
+	coap_register_nack_handler(ctx, on_nack);
+	*out = l;
+	return GM_OK;
+}
+
+void link_set_config(struct link *l, const struct config *cfg)
+{
+	l->cfg = cfg;
+	net_tune_session(l->session, cfg);
+}
+
+void link_free(struct link *l)
+{
+	if (!l)
+		return;
+	if (l->obs_token_len) {
+		coap_binary_t tok = { l->obs_token_len, l->obs_token };
+		coap_cancel_observe(l->session, &tok, COAP_MESSAGE_NON);
+	}
+	coap_session_set_app_data(l->session, NULL);
+	coap_session_release(l->session);
+	net_body_free(&l->body);
+	free(l);
+}
+
+void link_want_push(struct link *l)
+{
+	linksm_want_push(&l->sm);
+}
+
+bool link_idle(const struct link *l)
+{
+	return linksm_idle(&l->sm);
+}
+
+unsigned link_failures(const struct link *l)
+{
+	return l->sm.fails;
+}
+
+unsigned link_rounds(const struct link *l)
+{
+	return l->rounds;
+}

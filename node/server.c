@@ -1,0 +1,478 @@
+/* server.c - resources served to children. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "server.h"
+#include "children.h"
+#include "config.h"
+#include "exchange.h"
+#include "log.h"
+#include "net.h"
+#include "store_int.h"
+#include "../proto/wire.h"
+
+#ifndef GM_VERSION
+#define GM_VERSION "0.1"
+#endif
+
+/* per server session: a block-wise upload being reassembled */
+struct peer {
+	struct net_body body;
+	struct peer *next;
+	coap_session_t *session;
+};
+
+struct server {
+	coap_context_t *ctx;
+	struct store *st;
+	const struct config *cfg;
+	struct children *kids;
+	uint64_t boot;
+	coap_resource_t *bell;
+	int64_t rung;                /* batches up to here have rung their bells */
+	server_batches_fn on_batches;
+	void *cb_ctx;
+	struct peer *peers;
+	uint64_t last_flush;
+	sqlite3_stmt *head_for;
+	sqlite3_stmt *routes_after;
+};
+
+static struct server *of(coap_resource_t *r)
+{
+	return coap_resource_get_userdata(r);
+}
+
+static void reply_text(coap_pdu_t *resp, coap_pdu_code_t code, const char *msg)
+{
+	coap_pdu_set_code(resp, code);
+	if (msg)
+		coap_add_data(resp, strlen(msg), (const uint8_t *)msg);
+}
+
+static void refuse(struct server *srv, coap_session_t *s, coap_pdu_t *resp,
+		   coap_pdu_code_t code, const char *reason, const char *detail)
+{
+	char addr[64];
+	net_addr_str(coap_session_get_addr_remote(s), addr, sizeof(addr));
+	log_warn("refused %s from %s: %s", reason, addr, detail);
+	store_count_reject(srv->st, reason, detail);
+	reply_text(resp, code, detail);
+}
+
+static void free_buf(coap_session_t *s, void *p)
+{
+	(void)s;
+	free(p);
+}
+
+/* Sends a msgpack body, block-wise if large; takes ownership of `b`'s bytes. */
+static void reply_body(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
+		       coap_pdu_t *resp, const coap_string_t *query, coap_pdu_code_t code,
+		       unsigned ct, struct gm_buf *b)
+{
+	size_t len;
+	uint8_t *p = gm_buf_steal(b, &len);
+	coap_pdu_set_code(resp, code);
+	if (!coap_add_data_large_response(r, s, req, resp, query, (uint16_t)ct, -1, 0, len, p,
+					  free_buf, p)) {
+		free(p);
+		reply_text(resp, COAP_RESPONSE_CODE_INTERNAL_ERROR, "response too large");
+	}
+}
+
+/* The child's code from ?c=, which must be one of our direct children. */
+static bool child_of_query(struct server *srv, coap_session_t *s, const coap_string_t *q,
+			   coap_pdu_t *resp, char code[16], int *link)
+{
+	char addr[64];
+	if (!net_query_get(q, "c", code, 16) || !code_is_parent(srv->st->code, code)) {
+		refuse(srv, s, resp, COAP_RESPONSE_CODE_FORBIDDEN, "not a child",
+		       "c= must name a direct child of this node");
+		return false;
+	}
+	net_addr_str(coap_session_get_addr_remote(s), addr, sizeof(addr));
+	if (children_touch(srv->kids, code, addr, (int64_t)(hlc_wall_ms() / 1000), link)) {
+		reply_text(resp, COAP_RESPONSE_CODE_INTERNAL_ERROR, "registry");
+		return false;
+	}
+	return true;
+}
+
+/* Our newest batch for child `code` that did not come from it. */
+static int64_t head_for(struct server *srv, const char *code, int link)
+{
+	sqlite3_stmt *s = srv->head_for;
+	int64_t head = 0;
+	sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, link);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		head = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return head;
+}
+
+static void reply_hello(struct server *srv, coap_resource_t *r, coap_session_t *s,
+			const coap_pdu_t *req, coap_pdu_t *resp, const coap_string_t *q,
+			coap_pdu_code_t code, const char *child, int link)
+{
+	struct wire_hello h = { .boot = srv->boot, .head = head_for(srv, child, link) };
+	struct gm_buf b;
+	snprintf(h.code, sizeof(h.code), "%s", srv->st->code);
+	gm_buf_init(&b);
+	if (wire_hello_encode(&b, &h)) {
+		gm_buf_free(&b);
+		reply_text(resp, COAP_RESPONSE_CODE_INTERNAL_ERROR, NULL);
+		return;
+	}
+	reply_body(r, s, req, resp, q, code, NET_CT_OCTETS, &b);
+}
+
+/* Collects a block-wise request body; true once it is complete. */
+static struct peer *peer_of(struct server *srv, coap_session_t *s)
+{
+	struct peer *p = coap_session_get_app_data(s);
+	if (p)
+		return p;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->session = s;
+	p->body.max = (size_t)srv->cfg->max_body_kb * 1024;
+	p->next = srv->peers;
+	srv->peers = p;
+	coap_session_set_app_data(s, p);
+	return p;
+}
+
+static bool body_complete(struct server *srv, coap_session_t *s, const coap_pdu_t *req,
+			  coap_pdu_t *resp, struct peer **pp)
+{
+	struct peer *p = peer_of(srv, s);
+	char why[96];
+	if (!p) {
+		reply_text(resp, COAP_RESPONSE_CODE_INTERNAL_ERROR, NULL);
+		return false;
+	}
+	p->body.max = (size_t)srv->cfg->max_body_kb * 1024;
+	switch (net_body_add(&p->body, req, net_now_ms())) {
+	case NB_DONE:
+		*pp = p;
+		return true;
+	case NB_MORE:
+		/* libcoap turns this into 2.31 Continue and asks for the next block */
+		coap_pdu_set_code(resp, COAP_RESPONSE_CODE_CHANGED);
+		return false;
+	case NB_TOOBIG:
+		snprintf(why, sizeof(why), "body larger than %d KiB", srv->cfg->max_body_kb);
+		refuse(srv, s, resp, COAP_RESPONSE_CODE(413), "body too large", why);
+		break;
+	case NB_GAP:
+		refuse(srv, s, resp, COAP_RESPONSE_CODE(408), "block out of order",
+		       "block-wise upload has a gap");
+		break;
+	case NB_NOMEM:
+		reply_text(resp, COAP_RESPONSE_CODE_INTERNAL_ERROR, "out of memory");
+		break;
+	}
+	net_body_free(&p->body);
+	return false;
+}
+
+static void h_reg(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
+		  const coap_string_t *q, coap_pdu_t *resp)
+{
+	struct server *srv = of(r);
+	struct peer *p;
+	struct wire_reg reg;
+	struct child_info ci;
+	char detail[128];
+
+	if (!body_complete(srv, s, req, resp, &p))
+		return;
+	enum gm_err e = wire_reg_decode(p->body.p, p->body.len, &reg);
+	net_body_free(&p->body);
+	if (e) {
+		snprintf(detail, sizeof(detail), "registration does not decode: %s", gm_strerror(e));
+		refuse(srv, s, resp, COAP_RESPONSE_CODE_BAD_REQUEST, "bad registration", detail);
+		return;
+	}
+	if (!code_is_parent(srv->st->code, reg.code) ||
+	    reg.level != code_level(reg.code, strlen(reg.code))) {
+		snprintf(detail, sizeof(detail), "%s is not a child of %s", reg.code, srv->st->code);
+		refuse(srv, s, resp, COAP_RESPONSE_CODE_FORBIDDEN, "not a child", detail);
+		return;
+	}
+	memset(&ci, 0, sizeof(ci));
+	snprintf(ci.code, sizeof(ci.code), "%s", reg.code);
+	ci.level = reg.level;
+	snprintf(ci.version, sizeof(ci.version), "%s", reg.version);
+	ci.lifetime = reg.lifetime;
+	ci.registered = ci.last_seen = (int64_t)(hlc_wall_ms() / 1000);
+	net_addr_str(coap_session_get_addr_remote(s), ci.addr, sizeof(ci.addr));
+	const struct child_info *had = children_find(srv->kids, reg.code);
+	if (children_register(srv->kids, &ci)) {
+		reply_text(resp, COAP_RESPONSE_CODE_INTERNAL_ERROR, "registry");
+		return;
+	}
+	if (!had)
+		log_notice("child %s registered from %s (version %s)", ci.code, ci.addr, ci.version);
+	const struct child_info *now = children_find(srv->kids, reg.code);
+	reply_hello(srv, r, s, req, resp, q, COAP_RESPONSE_CODE_CHANGED, reg.code,
+		    now ? now->link : -1);
+}
+
+static void h_up(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
+		 const coap_string_t *q, coap_pdu_t *resp)
+{
+	struct server *srv = of(r);
+	struct peer *p;
+	struct exchange_in in;
+	struct wire_ack ack = { 0 };
+	struct gm_buf b;
+	char code[16];
+	int link;
+
+	if (!child_of_query(srv, s, q, resp, code, &link))
+		return;
+	if (!body_complete(srv, s, req, resp, &p))
+		return;
+	enum gm_err e = exchange_apply(srv->st, p->body.p, p->body.len, link,
+				       (size_t)srv->cfg->max_body_kb * 1024, &in);
+	net_body_free(&p->body);
+	if (e) {
+		/* exchange_apply counted it; say why to the child too */
+		log_warn("push from %s refused: %s", code, in.why);
+		reply_text(resp, COAP_RESPONSE_CODE_BAD_REQUEST, in.why);
+		return;
+	}
+	if (in.refused || in.rejected)
+		log_warn("push from %s: %u batches, %llu changes refused: %s", code, in.refused,
+			 (unsigned long long)in.rejected, in.why);
+	if (in.batches)
+		log_info("push from %s: %u batches, %llu changes applied", code, in.batches,
+			 (unsigned long long)in.applied);
+	ack.applied = in.batches + in.dup;
+	ack.refused = in.refused;
+	/* a refused batch is not acknowledged: the child keeps it and says so */
+	ack.acked = in.refused ? -1 : in.upto;
+	gm_buf_init(&b);
+	if (wire_ack_encode(&b, &ack)) {
+		gm_buf_free(&b);
+		reply_text(resp, COAP_RESPONSE_CODE_INTERNAL_ERROR, NULL);
+		return;
+	}
+	reply_body(r, s, req, resp, q, COAP_RESPONSE_CODE_CHANGED, NET_CT_OCTETS, &b);
+	if (in.batches && srv->on_batches)
+		srv->on_batches(srv->cb_ctx);
+}
+
+static void h_down(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
+		   const coap_string_t *q, coap_pdu_t *resp)
+{
+	struct server *srv = of(r);
+	struct exchange_out out;
+	struct gm_buf b;
+	char code[16], after[24];
+	char *end;
+	int link;
+
+	if (!child_of_query(srv, s, q, resp, code, &link))
+		return;
+	long long a = 0;
+	if (net_query_get(q, "a", after, sizeof(after))) {
+		a = strtoll(after, &end, 10);
+		if (*end || a < 0) {
+			refuse(srv, s, resp, COAP_RESPONSE_CODE_BAD_REQUEST, "bad cursor",
+			       "a= must be a non-negative number");
+			return;
+		}
+	}
+	struct batch_filter bf = { .dir = BF_DOWN, .child = code, .exclude_link = link };
+	gm_buf_init(&b);
+	if (exchange_collect(srv->st, a, &bf, NULL, (size_t)srv->cfg->pull_kb * 1024, &b, &out)) {
+		gm_buf_free(&b);
+		log_err("pull for %s: %s", code, store_errmsg(srv->st));
+		reply_text(resp, COAP_RESPONSE_CODE_INTERNAL_ERROR, "store");
+		return;
+	}
+	reply_body(r, s, req, resp, q, COAP_RESPONSE_CODE_CONTENT, NET_CT_OCTETS, &b);
+}
+
+static void h_bell(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
+		   const coap_string_t *q, coap_pdu_t *resp)
+{
+	struct server *srv = of(r);
+	char code[16];
+	int link;
+	if (!child_of_query(srv, s, q, resp, code, &link))
+		return;
+	reply_hello(srv, r, s, req, resp, q, COAP_RESPONSE_CODE_CONTENT, code, link);
+}
+
+static void h_status(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
+		     const coap_string_t *q, coap_pdu_t *resp)
+{
+	struct server *srv = of(r);
+	struct gm_buf b;
+	char line[256];
+	int n = snprintf(line, sizeof(line),
+			 "{\"code\":\"%s\",\"level\":\"%s\",\"head\":%lld,\"boot\":%llu}",
+			 srv->st->code, level_name(srv->st->level),
+			 (long long)store_batch_head(srv->st), (unsigned long long)srv->boot);
+	gm_buf_init(&b);
+	gm_buf_append(&b, line, (size_t)n);
+	reply_body(r, s, req, resp, q, COAP_RESPONSE_CODE_CONTENT, NET_CT_JSON, &b);
+}
+
+static void session_gone(struct server *srv, coap_session_t *s);
+
+static int on_event(coap_session_t *s, const coap_event_t ev)
+{
+	struct server *srv = coap_get_app_data(coap_session_get_context(s));
+	if (srv && ev == COAP_EVENT_SERVER_SESSION_DEL)
+		session_gone(srv, s);
+	return 0;
+}
+
+static coap_resource_t *add(struct server *srv, const char *path, coap_request_t method,
+			    coap_method_handler_t h, const char *rt, const char *ct)
+{
+	coap_resource_t *r = coap_resource_init(coap_make_str_const(path), 0);
+	if (!r)
+		return NULL;
+	coap_register_handler(r, method, h);
+	coap_resource_set_userdata(r, srv);
+	coap_add_attr(r, coap_make_str_const("rt"), coap_make_str_const(rt), 0);
+	coap_add_attr(r, coap_make_str_const("ct"), coap_make_str_const(ct), 0);
+	coap_add_resource(srv->ctx, r);
+	return r;
+}
+
+enum gm_err server_new(coap_context_t *ctx, struct store *st, const struct config *cfg,
+		       uint64_t boot, server_batches_fn on_batches, void *cb_ctx,
+		       struct server **out)
+{
+	struct server *srv = calloc(1, sizeof(*srv));
+	enum gm_err e;
+	if (!srv)
+		return GM_E_NOMEM;
+	srv->ctx = ctx;
+	srv->st = st;
+	srv->cfg = cfg;
+	srv->boot = boot;
+	srv->on_batches = on_batches;
+	srv->cb_ctx = cb_ctx;
+	srv->rung = store_batch_head(st);
+	if ((e = children_open(st, &srv->kids)))
+		goto out_fail;
+	if (sqlite3_prepare_v3(store_db(st),
+			       "SELECT max(seq) FROM batches WHERE route IN (?1, '*') AND link != ?2",
+			       -1, SQLITE_PREPARE_PERSISTENT, &srv->head_for, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(store_db(st),
+			       "SELECT route, max(seq) FROM batches WHERE seq > ? AND route IS NOT NULL"
+			       " GROUP BY route", -1, SQLITE_PREPARE_PERSISTENT, &srv->routes_after,
+			       NULL) != SQLITE_OK) {
+		e = store_dberr(st, "server statements");
+		goto out_fail;
+	}
+	if (!add(srv, NET_PATH_REG, COAP_REQUEST_POST, h_reg, "gridmesh.reg", "42") ||
+	    !add(srv, NET_PATH_UP, COAP_REQUEST_POST, h_up, "gridmesh.up", "42") ||
+	    !add(srv, NET_PATH_DOWN, COAP_REQUEST_GET, h_down, "gridmesh.down", "42") ||
+	    !(srv->bell = add(srv, NET_PATH_BELL, COAP_REQUEST_GET, h_bell, "gridmesh.bell", "42")) ||
+	    !add(srv, NET_PATH_STATUS, COAP_REQUEST_GET, h_status, "gridmesh.status", "50")) {
+		e = GM_E_NOMEM;
+		goto out_fail;
+	}
+	coap_resource_set_get_observable(srv->bell, 1);
+	/* the context's app data is the server: its event handler finds it there */
+	coap_set_app_data(ctx, srv);
+	coap_register_event_handler(ctx, on_event);
+	coap_add_attr(srv->bell, coap_make_str_const("obs"), NULL, 0);
+	*out = srv;
+	return GM_OK;
+out_fail:
+	server_free(srv);
+	return e;
+}
+
+void server_set_config(struct server *srv, const struct config *cfg)
+{
+	srv->cfg = cfg;
+}
+
+void server_free(struct server *srv)
+{
+	if (!srv)
+		return;
+	if (srv->kids)
+		children_flush(srv->kids);
+	children_close(srv->kids);
+	sqlite3_finalize(srv->head_for);
+	sqlite3_finalize(srv->routes_after);
+	coap_set_app_data(srv->ctx, NULL);
+	while (srv->peers) {
+		struct peer *p = srv->peers;
+		srv->peers = p->next;
+		if (p->session)
+			coap_session_set_app_data(p->session, NULL);
+		net_body_free(&p->body);
+		free(p);
+	}
+	free(srv);
+}
+
+void server_ring(struct server *srv)
+{
+	sqlite3_stmt *s = srv->routes_after;
+	int64_t top = srv->rung;
+	bool all = false;
+	sqlite3_bind_int64(s, 1, srv->rung);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *route = (const char *)sqlite3_column_text(s, 0);
+		int64_t max = sqlite3_column_int64(s, 1);
+		if (max > top)
+			top = max;
+		if (!route || !strcmp(route, "*")) {
+			all = true;
+			continue;
+		}
+		if (all)
+			continue;
+		char qs[24];
+		snprintf(qs, sizeof(qs), "c=%s", route);
+		coap_string_t q = { strlen(qs), (uint8_t *)qs };
+		coap_resource_notify_observers(srv->bell, &q);
+	}
+	sqlite3_reset(s);
+	if (all)
+		coap_resource_notify_observers(srv->bell, NULL);
+	srv->rung = top;
+}
+
+void server_tick(struct server *srv, uint64_t now_ms)
+{
+	/* an upload nobody finished in a minute will not be finished */
+	for (struct peer *p = srv->peers; p; p = p->next)
+		if (p->body.p && now_ms - p->body.touched_ms > 60000)
+			net_body_free(&p->body);
+	if (now_ms - srv->last_flush >= CHILDREN_FLUSH_MS) {
+		children_flush(srv->kids);
+		srv->last_flush = now_ms;
+	}
+}
+
+static void session_gone(struct server *srv, coap_session_t *s)
+{
+	for (struct peer **pp = &srv->peers; *pp; pp = &(*pp)->next) {
+		if ((*pp)->session == s) {
+			struct peer *p = *pp;
+			*pp = p->next;
+			net_body_free(&p->body);
+			free(p);
+			coap_session_set_app_data(s, NULL);
+			return;
+		}
+	}
+}

@@ -1,0 +1,46 @@
+/*
+ * server.h - the resources a node serves to its children (docs/protocol.md):
+ *
+ *   POST v1/reg            registration: [1, code, level, version, lifetime]
+ *   POST v1/up?c=CODE      a bundle of batches from child CODE, block-wise
+ *   GET  v1/down?c=CODE&a=N  batches for CODE's subtree after our cursor N
+ *   GET  v1/bell?c=CODE    observable: [1, our code, boot id, head for CODE]
+ *   GET  v1/status         JSON summary (content-format 50)
+ *   GET  .well-known/core  (libcoap) lists them with rt= and ct=
+ *
+ * Only direct children (their code extends ours by one level) are served;
+ * anything else gets 4.03.  Bodies over max_body_kb get 4.13, gaps in a
+ * block-wise upload 4.08, undecodable bundles 4.00; each refusal is
+ * counted in the store's rejects table and logged once, and the node goes
+ * on serving.  Every handler runs on the event loop's thread.  The server
+ * takes the context's app data and event handler for itself.
+ */
+#ifndef GM_SERVER_H
+#define GM_SERVER_H
+
+#include <stdint.h>
+#include <coap3/coap.h>
+#include "../proto/err.h"
+
+struct store;
+struct config;
+struct server;
+
+/* Called after batches from a child were stored (the daemon pushes up). */
+typedef void (*server_batches_fn)(void *ctx);
+
+GM_WUR enum gm_err server_new(coap_context_t *ctx, struct store *st, const struct config *cfg,
+			      uint64_t boot, server_batches_fn on_batches, void *cb_ctx,
+			      struct server **out);
+void server_free(struct server *srv);
+void server_set_config(struct server *srv, const struct config *cfg);
+
+/*
+ * Rings the bell of every child that has new batches after the last ring
+ * (a notification to its observation); call after anything stored batches.
+ */
+void server_ring(struct server *srv);
+/* Periodic upkeep: stale partial uploads, last-seen flush. */
+void server_tick(struct server *srv, uint64_t now_ms);
+
+#endif
