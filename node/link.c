@@ -40,8 +40,10 @@ struct link {
 	size_t obs_token_len;
 
 	unsigned rounds;
+	uint64_t pushed, pulled;     /* batches, this process */
 	bool down_logged;
 	int64_t last_ok_saved;
+	char last_err[256];
 };
 
 static int64_t meta_cursor(struct store *st, const char *key)
@@ -78,6 +80,7 @@ static void note_fail(struct link *l, const char *what, const char *why)
 	} else {
 		log_debug("link to parent %s: %s", l->parent, msg);
 	}
+	snprintf(l->last_err, sizeof(l->last_err), "%s", msg);
 	if (store_meta_set(l->st, "last_sync_err", msg))
 		log_err("saving link status: %s", store_errmsg(l->st));
 }
@@ -277,6 +280,7 @@ static enum linksm_result on_push_reply(struct link *l, const uint8_t *p, size_t
 		return LR_FAIL;
 	}
 	set_cursor(l, "up_cursor", ack.acked);
+	l->pushed += ack.applied;
 	return l->push_more ? LR_MORE : LR_OK;
 }
 
@@ -292,6 +296,7 @@ static enum linksm_result on_pull_reply(struct link *l, const uint8_t *p, size_t
 		log_warn("from parent: %u batches, %llu changes refused: %s", in.refused,
 			 (unsigned long long)in.rejected, in.why);
 	set_cursor(l, "down_cursor", in.upto);
+	l->pulled += in.batches;
 	if (in.batches) {
 		log_info("pulled %u batches (%llu changes) from parent", in.batches,
 			 (unsigned long long)in.applied);
@@ -395,7 +400,8 @@ static void on_nack(coap_session_t *s, const coap_pdu_t *sent, const coap_nack_r
 {
 	struct link *l = coap_session_get_app_data(s);
 	static const char *const why[] = { "no reply (timeout)", "not deliverable", "reset by peer",
-					    "DTLS failed", "ICMP error" };
+					    "DTLS failed",
+					    "unreachable (ICMP error: is a node listening there?)" };
 	(void)mid;
 	if (!l || s != l->session)
 		return;
@@ -500,4 +506,15 @@ unsigned link_failures(const struct link *l)
 unsigned link_rounds(const struct link *l)
 {
 	return l->rounds;
+}
+
+void link_counts(const struct link *l, uint64_t *pushed, uint64_t *pulled)
+{
+	*pushed = l->pushed;
+	*pulled = l->pulled;
+}
+
+const char *link_last_error(const struct link *l)
+{
+	return l->last_err;
 }

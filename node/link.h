@@ -48,5 +48,9 @@ bool link_idle(const struct link *l);
 unsigned link_failures(const struct link *l);
 /* Number of exchanges completed (for one-shot syncs). */
 unsigned link_rounds(const struct link *l);
+/* Batches pushed (acknowledged) and pulled by this process. */
+void link_counts(const struct link *l, uint64_t *pushed, uint64_t *pulled);
+/* Why the last exchange failed ("" if none did). */
+const char *link_last_error(const struct link *l);
 
 #endif

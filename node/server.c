@@ -344,7 +344,15 @@ static coap_resource_t *add(struct server *srv, const char *path, coap_request_t
 		return NULL;
 	coap_register_handler(r, method, h);
 	coap_resource_set_userdata(r, srv);
-	coap_add_attr(r, coap_make_str_const("rt"), coap_make_str_const(rt), 0);
+	/* RFC 6690: rt is a quoted string, ct a number */
+	char *quoted = malloc(strlen(rt) + 3);
+	if (!quoted)
+		return NULL;
+	sprintf(quoted, "\"%s\"", rt);
+	coap_add_attr(r, coap_make_str_const("rt"), coap_new_str_const((const uint8_t *)quoted,
+									 strlen(quoted)),
+		      COAP_ATTR_FLAGS_RELEASE_VALUE);
+	free(quoted);
 	coap_add_attr(r, coap_make_str_const("ct"), coap_make_str_const(ct), 0);
 	coap_add_resource(srv->ctx, r);
 	return r;
@@ -389,7 +397,6 @@ enum gm_err server_new(coap_context_t *ctx, struct store *st, const struct confi
 	/* the context's app data is the server: its event handler finds it there */
 	coap_set_app_data(ctx, srv);
 	coap_register_event_handler(ctx, on_event);
-	coap_add_attr(srv->bell, coap_make_str_const("obs"), NULL, 0);
 	*out = srv;
 	return GM_OK;
 out_fail:

@@ -215,6 +215,8 @@ typedef int (*store_batch_cb)(void *ctx, int64_t seq, const uint8_t *body, size_
  * `limit` (0 = no limit); cb returns nonzero to stop. */
 GM_WUR enum gm_err store_batches(struct store *st, int64_t after, const struct batch_filter *f,
 				 unsigned limit, store_batch_cb cb, void *ctx);
+/* Local changes not yet sealed into a batch. */
+uint64_t store_unsealed(struct store *st);
 /* Highest batch sequence number (0 if none). */
 int64_t store_batch_head(struct store *st);
 

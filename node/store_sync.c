@@ -590,3 +590,26 @@ int64_t store_batch_head(struct store *st)
 	sqlite3_finalize(s);
 	return v;
 }
+
+struct unsealed {
+	uint64_t node;
+	uint64_t n;
+};
+
+static int count_unsealed(void *ctx, uint64_t id, const struct ch_entry *e)
+{
+	struct unsealed *u = ctx;
+	(void)id;
+	if (e->clk.node == u->node && !e->erased)
+		u->n++;
+	return 0;
+}
+
+uint64_t store_unsealed(struct store *st)
+{
+	struct unsealed u = { st->node_id, 0 };
+	uint64_t sealed = (uint64_t)store_meta_int(st, "sealed", 0);
+	if (chlog_scan(st, sealed, count_unsealed, &u))
+		return 0;
+	return u.n;
+}

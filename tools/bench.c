@@ -241,6 +241,40 @@ static unsigned count_lost(struct store *st, unsigned from, unsigned to)
 	return n;
 }
 
+/*
+ * --fill DIR: adds n realistic tickets to an existing node (one
+ * transaction), for tests and benchmarks that need a large backlog.
+ */
+static int fill_store(const char *dir)
+{
+	struct store *st;
+	char err[512];
+	if (store_open(dir, &st, err, sizeof(err))) {
+		fprintf(stderr, "gridbench: %s\n", err);
+		return 1;
+	}
+	if (bench_workload(datadir, ntickets, store_code(st), &wl)) {
+		fprintf(stderr, "gridbench: cannot load the workload from %s\n", datadir);
+		store_close(st);
+		return 1;
+	}
+	/* ids after the node's own ticket counter, so gridctl's stay unique */
+	int64_t base = store_meta_int(st, "seq:ticket", 0);
+	if (store_begin(st))
+		die("begin", st);
+	for (unsigned i = 0; i < ntickets; i++) {
+		snprintf(wl[i].id, sizeof(wl[i].id), "%s-%06lld", store_code(st),
+			 (long long)(base + i + 1));
+		put_ticket(st, &wl[i]);
+	}
+	if (store_meta_set_int(st, "seq:ticket", base + ntickets) || store_commit(st))
+		die("commit", st);
+	printf("added %u tickets to %s\n", ntickets, dir);
+	store_close(st);
+	free(wl);
+	return 0;
+}
+
 static void report(const char *key, double v, const char *unit, const char *target)
 {
 	printf("  %-26s %14.3f %-8s %s\n", key, v, unit, target);
@@ -253,8 +287,10 @@ int main(int argc, char **argv)
 		{ "data", required_argument, NULL, 'd' },
 		{ "work", required_argument, NULL, 'w' },
 		{ "out", required_argument, NULL, 'o' },
+		{ "fill", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *fill = NULL;
 	int o;
 	datadir = refdata_default_dir();
 	while ((o = getopt_long(argc, argv, "n:", opts, NULL)) != -1) {
@@ -263,11 +299,14 @@ int main(int argc, char **argv)
 		case 'w': workdir = optarg; break;
 		case 'o': outpath = optarg; break;
 		case 'n': ntickets = (unsigned)atoi(optarg); break;
+		case 'f': fill = optarg; break;
 		default:
 			fprintf(stderr, "usage: gridbench [--data DIR] [--work DIR] [--out FILE] [-n N]\n");
 			return 2;
 		}
 	}
+	if (fill)
+		return fill_store(fill);
 	if (ntickets < 2000)
 		ntickets = 2000;
 	mkdir(workdir, 0700);

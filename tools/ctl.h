@@ -102,5 +102,7 @@ int cmd_import(struct ctl *c, int argc, char **argv);
 int cmd_digest(struct ctl *c, int argc, char **argv);
 int cmd_seal(struct ctl *c, int argc, char **argv);
 int cmd_category_list(struct ctl *c, int argc, char **argv);
+int cmd_sync(struct ctl *c, int argc, char **argv);
+int cmd_status(struct ctl *c, int argc, char **argv);
 
 #endif

@@ -56,6 +56,8 @@ static const struct ctl_cmd cmds[] = {
 	{ "import", NULL, cmd_import, "FILE...", true },
 	{ "digest", NULL, cmd_digest, "[--scope CODE]", true },
 	{ "seal", NULL, cmd_seal, "", true },
+	{ "sync", NULL, cmd_sync, "[--once] [--timeout S]", true },
+	{ "status", NULL, cmd_status, "[--json]", true },
 };
 
 static void usage(FILE *f)
@@ -85,6 +87,8 @@ int main(int argc, char **argv)
 	struct ctl c = { 0 };
 	int i = 1;
 
+	/* gridctl reports errors itself, one line each: the modules' logs are noise */
+	log_set_level(LL_ERR);
 	c.dir = getenv("GRIDMESH_DIR");
 	c.actor = getenv("GRIDMESH_ACTOR");
 	if (!c.actor)

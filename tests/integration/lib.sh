@@ -7,6 +7,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/gridmesh-it-XXXXXX")
 PIDS=""
 GRIDCTL=${GRIDCTL:-gridctl}
 GRIDNODE=${GRIDNODE:-gridnode}
+COAP_CLIENT=${COAP_CLIENT:-coap-client-gnutls}
 
 cleanup() {
 	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
@@ -55,4 +56,79 @@ free_port() {
 			return
 		fi
 	done
+}
+
+# ---------------------------------------------------------------- live nodes
+# Short CoAP timeouts so a dead peer is noticed in seconds (issue 3).
+FAST_CONF='[coap]
+ack_timeout_ms = 1000
+ack_random_factor_pct = 100
+max_retransmit = 1
+[sync]
+poll_s = 2
+poll_observing_s = 10
+backoff_min_ms = 200
+backoff_max_s = 1
+watch_ms = 50'
+
+# mknode NAME LEVEL CODE [PARENT_NAME]: a node directory $T/NAME with a
+# listen port of its own (in $T/NAME/port) and its parent's as parent.
+mknode() {
+	name=$1 level=$2 code=$3 parent=${4:-}
+	port=$(free_port)
+	args="--level $level --code $code"
+	[ "$level" = grid ] || args="$args --listen coap://127.0.0.1:$port"
+	[ -n "$parent" ] && args="$args --parent coap://127.0.0.1:$(cat "$T/$parent/port")"
+	"$GRIDCTL" -d "$T/$name" init $args >/dev/null 2>&1 || fail "init $name"
+	echo "$port" >"$T/$name/port"
+	printf '%s\n' "$FAST_CONF" >"$T/$name/gridnode.conf"
+}
+
+# start NAME: gridnode on $T/NAME in the background, log in $T/NAME.log
+start() {
+	"$GRIDNODE" -d "$T/$1" -v >>"$T/$1.log" 2>&1 &
+	echo $! >"$T/$1/pid"
+	PIDS="$PIDS $!"
+}
+
+# stop NAME [SIGNAL]
+stop() {
+	pid=$(cat "$T/$1/pid")
+	kill "-${2:-TERM}" "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+
+# wait_for SECONDS CMD...: retries CMD every 0.2 s until it succeeds
+wait_for() {
+	limit=$1
+	shift
+	end=$(( $(date +%s) + limit ))
+	while ! "$@" >/dev/null 2>&1; do
+		[ "$(date +%s)" -lt "$end" ] || return 1
+		sleep 0.2
+	done
+}
+
+# digest NAME [SCOPE]
+digest() {
+	if [ -n "${2:-}" ]; then
+		"$GRIDCTL" -d "$T/$1" digest --scope "$2"
+	else
+		"$GRIDCTL" -d "$T/$1" digest
+	fi
+}
+
+# same_digest SCOPE NAME...: all nodes hold the same records of SCOPE
+same_digest() {
+	scope=$1
+	shift
+	first=$(digest "$1" "$scope")
+	for n in "$@"; do
+		[ "$(digest "$n" "$scope")" = "$first" ] || return 1
+	done
+}
+
+# count NAME: live tickets held by NAME
+count() {
+	"$GRIDCTL" -d "$T/$1" ticket list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'
 }

@@ -1,0 +1,263 @@
+/* ctl_sync.c - gridctl sync (without a daemon) and gridctl status. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <signal.h>
+#include <sys/types.h>
+#include "ctl.h"
+#include "../node/children.h"
+#include "../node/config.h"
+#include "../node/link.h"
+#include "../node/net.h"
+#include "../sync/hlc.h"
+
+int cmd_sync(struct ctl *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "once", no_argument, NULL, '1' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct config cfg;
+	struct link *l = NULL;
+	char err[512];
+	bool once = false;
+	long long timeout = 120;
+	int o, rc = EX_FAIL;
+
+	optind = 1;
+	while ((o = ctl_getopt(c, argc, argv, opts)) != -1) {
+		switch (o) {
+		case '1': once = true; break;
+		case 't':
+			if (!ctl_parse_int(c, "--timeout", optarg, 1, 86400, &timeout))
+				return EX_USAGE;
+			break;
+		default: return EX_USAGE;
+		}
+	}
+	if (optind != argc)
+		return ctl_usage(c);
+	config_defaults(&cfg);
+	config_from_store(&cfg, c->st);
+	snprintf(err, sizeof(err), "%s/%s", c->dir, CONFIG_FILE);
+	char path[4096];
+	snprintf(path, sizeof(path), "%s", err);
+	if (config_load(&cfg, path, true, err, sizeof(err))) {
+		ctl_err(c, "%s", err);
+		return EX_FAIL;
+	}
+	if (!cfg.parent[0]) {
+		ctl_err(c, "this node has no parent to sync with (set parent in %s)", path);
+		return EX_FAIL;
+	}
+	/* a laptop on a bad network: fail fast, say why, let the worker retry */
+	net_startup(cfg.log_level);
+	coap_context_t *ctx = net_context_new();
+	if (!ctx) {
+		ctl_err(c, "cannot create a CoAP context");
+		return EX_FAIL;
+	}
+	if (link_new(ctx, c->st, &cfg, false, NULL, NULL, &l, err, sizeof(err)) || !l) {
+		ctl_err(c, "%s", err);
+		goto out_free;
+	}
+	uint64_t start = net_now_ms(), deadline = start + (uint64_t)timeout * 1000;
+	for (;;) {
+		uint64_t now = net_now_ms();
+		link_run(l, now);
+		if (link_failures(l)) {
+			ctl_err(c, "parent %s: %s", cfg.parent, link_last_error(l));
+			goto out_free;
+		}
+		if (link_idle(l) || (once && link_rounds(l) >= 3))
+			break;
+		if (now >= deadline) {
+			ctl_err(c, "not in step with %s after %lld s; run it again", cfg.parent, timeout);
+			goto out_free;
+		}
+		coap_io_process(ctx, 50);
+	}
+	uint64_t pushed, pulled;
+	link_counts(l, &pushed, &pulled);
+	if (c->json) {
+		json_t *j = json_object();
+		json_object_set_new(j, "parent", json_string(cfg.parent));
+		json_object_set_new(j, "pushed_batches", json_integer((json_int_t)pushed));
+		json_object_set_new(j, "pulled_batches", json_integer((json_int_t)pulled));
+		json_object_set_new(j, "in_step", json_boolean(link_idle(l)));
+		json_object_set_new(j, "ms", json_integer((json_int_t)(net_now_ms() - start)));
+		ctl_print_json(j);
+	} else {
+		printf("synced with %s: %llu batches up, %llu down (%llu ms)%s\n", cfg.parent,
+		       (unsigned long long)pushed, (unsigned long long)pulled,
+		       (unsigned long long)(net_now_ms() - start), link_idle(l) ? ", in step" : "");
+	}
+	rc = EX_OK;
+out_free:
+	link_free(l);
+	coap_free_context(ctx);
+	coap_cleanup();
+	return rc;
+}
+
+/* ---------------------------------------------------------------- status */
+
+struct backlog {
+	uint64_t batches, changes;
+};
+
+static int count_cb(void *ctx, int64_t seq, const uint8_t *body, size_t len)
+{
+	struct backlog *b = ctx;
+	struct batch_env env;
+	(void)seq;
+	b->batches++;
+	if (batch_env_decode(body, len, &env) == GM_OK)
+		b->changes += env.nchanges;
+	return 0;
+}
+
+struct status_out {
+	struct ctl *c;
+	json_t *arr;
+	int64_t now;
+};
+
+static int child_cb(void *ctx, const struct child_info *ci)
+{
+	struct status_out *so = ctx;
+	char seen[32] = "never";
+	if (ci->last_seen)
+		ctl_format_time(ci->last_seen, seen, sizeof(seen));
+	bool stale = ci->lifetime && so->now - ci->last_seen > (int64_t)ci->lifetime;
+	if (so->arr) {
+		json_t *j = json_object();
+		json_object_set_new(j, "code", json_string(ci->code));
+		json_object_set_new(j, "level", json_string(level_name((enum level)ci->level)));
+		json_object_set_new(j, "version", json_string(ci->version));
+		json_object_set_new(j, "address", json_string(ci->addr));
+		json_object_set_new(j, "lifetime_s", json_integer(ci->lifetime));
+		json_object_set_new(j, "last_seen", json_integer(ci->last_seen));
+		json_object_set_new(j, "stale", json_boolean(stale));
+		json_array_append_new(so->arr, j);
+	} else {
+		printf("  %-16s %-8s last seen %s from %s%s\n", ci->code,
+		       level_name((enum level)ci->level), seen, ci->addr,
+		       stale ? "  (registration expired)" : "");
+	}
+	return 0;
+}
+
+static int reject_cb(void *ctx, const char *reason, int64_t count, int64_t last_at,
+		     const char *detail)
+{
+	struct status_out *so = ctx;
+	char when[32];
+	ctl_format_time(last_at, when, sizeof(when));
+	if (so->arr) {
+		json_t *j = json_object();
+		json_object_set_new(j, "reason", json_string(reason));
+		json_object_set_new(j, "count", json_integer(count));
+		json_object_set_new(j, "last_at", json_integer(last_at));
+		json_object_set_new(j, "last_detail", json_string(detail ? detail : ""));
+		json_array_append_new(so->arr, j);
+	} else {
+		printf("  %-28s %6lld  last %s: %s\n", reason, (long long)count, when,
+		       detail ? detail : "");
+	}
+	return 0;
+}
+
+int cmd_status(struct ctl *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct config cfg;
+	struct backlog bl = { 0 };
+	struct status_out so = { .c = c, .now = (int64_t)(hlc_wall_ms() / 1000) };
+	char last_err[256] = "", when[32] = "never", err[512], path[4096];
+	int o;
+
+	optind = 1;
+	while ((o = ctl_getopt(c, argc, argv, opts)) != -1) {
+		if (o != 'j')
+			return EX_USAGE;
+		c->json = true;
+	}
+	if (optind != argc)
+		return ctl_usage(c);
+	config_defaults(&cfg);
+	config_from_store(&cfg, c->st);
+	snprintf(path, sizeof(path), "%s/%s", c->dir, CONFIG_FILE);
+	if (config_load(&cfg, path, true, err, sizeof(err)))
+		ctl_err(c, "warning: %s", err);
+	int64_t last_ok = store_meta_int(c->st, "last_sync_ok", 0);
+	if (last_ok)
+		ctl_format_time(last_ok, when, sizeof(when));
+	if (store_meta_get(c->st, "last_sync_err", last_err, sizeof(last_err)))
+		last_err[0] = 0;
+	int64_t up = store_meta_int(c->st, "up_cursor", 0);
+	struct batch_filter bf = { .dir = BF_UP, .exclude_link = LINK_PARENT };
+	if (cfg.parent[0] && store_batches(c->st, up, &bf, 0, count_cb, &bl)) {
+		ctl_err(c, "%s", store_errmsg(c->st));
+		return EX_FAIL;
+	}
+	int64_t pid = store_meta_int(c->st, "daemon_pid", 0);
+	/* a daemon killed with -9 leaves its pid behind */
+	if (pid && kill((pid_t)pid, 0) != 0)
+		pid = 0;
+	uint64_t unsealed = store_unsealed(c->st);
+	if (c->json) {
+		json_t *j = json_object();
+		json_object_set_new(j, "code", json_string(store_code(c->st)));
+		json_object_set_new(j, "level", json_string(level_name(store_level(c->st))));
+		json_object_set_new(j, "parent", json_string(cfg.parent));
+		json_object_set_new(j, "listen", json_string(cfg.listen));
+		json_object_set_new(j, "daemon_pid", json_integer(pid));
+		json_object_set_new(j, "last_sync_ok", json_integer(last_ok));
+		json_object_set_new(j, "last_sync_error", json_string(last_err));
+		json_object_set_new(j, "unsealed_changes", json_integer((json_int_t)unsealed));
+		json_object_set_new(j, "backlog_batches", json_integer((json_int_t)bl.batches));
+		json_object_set_new(j, "backlog_changes", json_integer((json_int_t)bl.changes));
+		json_object_set_new(j, "batch_head", json_integer(store_batch_head(c->st)));
+		json_object_set_new(j, "up_cursor", json_integer(up));
+		json_object_set_new(j, "down_cursor",
+				    json_integer(store_meta_int(c->st, "down_cursor", 0)));
+		so.arr = json_array();
+		if (children_list(c->st, child_cb, &so) == GM_OK)
+			json_object_set_new(j, "children", so.arr);
+		else
+			json_decref(so.arr);
+		so.arr = json_array();
+		if (store_rejects(c->st, reject_cb, &so) == GM_OK)
+			json_object_set_new(j, "rejected", so.arr);
+		else
+			json_decref(so.arr);
+		ctl_print_json(j);
+		return EX_OK;
+	}
+	printf("%s node %s\n", level_name(store_level(c->st)), store_code(c->st));
+	printf("  daemon        %s\n", pid ? "running" : "not running");
+	printf("  parent        %s\n", cfg.parent[0] ? cfg.parent : "(none)");
+	printf("  listen        %s\n", cfg.listen[0] ? cfg.listen : "(none)");
+	if (cfg.parent[0]) {
+		printf("  last sync     %s\n", when);
+		if (last_err[0])
+			printf("  last error    %s\n", last_err);
+		printf("  backlog       %llu batches (%llu changes) not yet acknowledged upward",
+		       (unsigned long long)bl.batches, (unsigned long long)bl.changes);
+		if (unsealed)
+			printf(", plus %llu local changes not yet batched", (unsigned long long)unsealed);
+		putchar('\n');
+	}
+	printf("children:\n");
+	if (children_list(c->st, child_cb, &so))
+		ctl_err(c, "%s", store_errmsg(c->st));
+	printf("rejected input:\n");
+	if (store_rejects(c->st, reject_cb, &so))
+		ctl_err(c, "%s", store_errmsg(c->st));
+	return EX_OK;
+}
