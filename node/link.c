@@ -262,7 +262,25 @@ static enum linksm_result on_hello(struct link *l, const uint8_t *p, size_t len)
 		store_count_reject(l->st, "bad reply from parent", "hello");
 		return LR_FAIL;
 	}
-	linksm_hello(&l->sm, h.boot, h.head, meta_cursor(l->st, "down_cursor"));
+	int64_t down = meta_cursor(l->st, "down_cursor");
+	if (h.log_head < down) {
+		/*
+		 * The parent's log is shorter than what it already gave us: it was
+		 * restored from a backup and lost batches, ours among them.  Start
+		 * both cursors over; whatever either side already holds is
+		 * recognised by its hash and skipped, so this costs bandwidth, never
+		 * correctness.
+		 */
+		log_warn("parent %s went back in time (log head %lld < our cursor %lld):"
+			 " sending and fetching everything again", l->parent, (long long)h.log_head,
+			 (long long)down);
+		if (store_meta_set_int(l->st, "down_cursor", 0) ||
+		    store_meta_set_int(l->st, "up_cursor", 0))
+			log_err("resetting cursors: %s", store_errmsg(l->st));
+		down = 0;
+		linksm_want_push(&l->sm);
+	}
+	linksm_hello(&l->sm, h.boot, h.head, down);
 	return LR_OK;
 }
 

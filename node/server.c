@@ -117,7 +117,8 @@ static void reply_hello(struct server *srv, coap_resource_t *r, coap_session_t *
 			const coap_pdu_t *req, coap_pdu_t *resp, const coap_string_t *q,
 			coap_pdu_code_t code, const char *child, int link)
 {
-	struct wire_hello h = { .boot = srv->boot, .head = head_for(srv, child, link) };
+	struct wire_hello h = { .boot = srv->boot, .head = head_for(srv, child, link),
+				.log_head = store_batch_head(srv->st) };
 	struct gm_buf b;
 	snprintf(h.code, sizeof(h.code), "%s", srv->st->code);
 	gm_buf_init(&b);

@@ -90,11 +90,12 @@ enum gm_err wire_hello_encode(struct gm_buf *b, const struct wire_hello *h)
 {
 	msgpack_packer pk;
 	gm_buf_packer(b, &pk);
-	msgpack_pack_array(&pk, 4);
+	msgpack_pack_array(&pk, 5);
 	msgpack_pack_uint8(&pk, WIRE_VERSION);
 	gm_pack_cstr(&pk, h->code);
 	msgpack_pack_uint64(&pk, h->boot);
 	msgpack_pack_int64(&pk, h->head);
+	msgpack_pack_int64(&pk, h->log_head);
 	return b->oom ? GM_E_NOMEM : GM_OK;
 }
 
@@ -103,7 +104,7 @@ enum gm_err wire_hello_decode(const uint8_t *p, size_t len, struct wire_hello *h
 	msgpack_unpacked up;
 	const msgpack_object *a;
 	uint64_t v;
-	enum gm_err e = open_msg(p, len, 4, &up, &a);
+	enum gm_err e = open_msg(p, len, 5, &up, &a);
 	if (e)
 		return e;
 	memset(h, 0, sizeof(*h));
@@ -112,6 +113,9 @@ enum gm_err wire_hello_decode(const uint8_t *p, size_t len, struct wire_hello *h
 	    !u64_of(&a[3], INT64_MAX, &v))
 		goto out;
 	h->head = (int64_t)v;
+	if (!u64_of(&a[4], INT64_MAX, &v) || (int64_t)v < h->head)
+		goto out;
+	h->log_head = (int64_t)v;
 	e = GM_OK;
 out:
 	msgpack_unpacked_destroy(&up);

@@ -6,13 +6,15 @@
  *   registration  child -> parent  POST v1/reg
  *       [1, code, level, software version, lifetime s]
  *   registration reply / bell notification  parent -> child
- *       [1, parent code, boot id, head]
+ *       [1, parent code, boot id, head, log head]
  *   push reply  parent -> child  (2.04 to POST v1/up)
  *       [1, acked cursor, batches applied, batches refused]
  *
  * `boot id` changes whenever the parent restarts, so a child knows its
  * observation is gone; `head` is the parent's newest batch for the child,
- * so a child pulls only when there is something to pull.
+ * so a child pulls only when there is something to pull; `log head` is the
+ * parent's newest batch of all, so a child sees when its parent's log went
+ * backwards (restored from a backup) and sends everything again.
  */
 #ifndef GM_WIRE_H
 #define GM_WIRE_H
@@ -35,6 +37,7 @@ struct wire_hello {
 	char code[16];
 	uint64_t boot;
 	int64_t head;
+	int64_t log_head;
 };
 
 struct wire_ack {

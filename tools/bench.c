@@ -245,6 +245,15 @@ static unsigned count_lost(struct store *st, unsigned from, unsigned to)
  * --fill DIR: adds n realistic tickets to an existing node (one
  * transaction), for tests and benchmarks that need a large backlog.
  */
+static int fill_store(const char *dir);
+
+int bench_fill(const char *dir, const char *data, unsigned n)
+{
+	datadir = data;
+	ntickets = n;
+	return fill_store(dir);
+}
+
 static int fill_store(const char *dir)
 {
 	struct store *st;
@@ -277,8 +286,7 @@ static int fill_store(const char *dir)
 
 static void report(const char *key, double v, const char *unit, const char *target)
 {
-	printf("  %-26s %14.3f %-8s %s\n", key, v, unit, target);
-	bench_result(outpath, key, v);
+	bench_report(outpath, key, v, unit, target);
 }
 
 int main(int argc, char **argv)
@@ -307,6 +315,8 @@ int main(int argc, char **argv)
 	}
 	if (fill)
 		return fill_store(fill);
+	if (optind < argc && strcmp(argv[optind], "net") == 0)
+		return bench_net(datadir, workdir, outpath);
 	if (ntickets < 2000)
 		ntickets = 2000;
 	mkdir(workdir, 0700);

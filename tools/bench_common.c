@@ -106,6 +106,14 @@ void bench_result(const char *path, const char *key, double value)
 	put(path, key, json_real(value));
 }
 
+void bench_report(const char *path, const char *key, double v, const char *unit,
+		  const char *target)
+{
+	printf("  %-26s %14.3f %-8s %s\n", key, v, unit, target);
+	fflush(stdout);
+	bench_result(path, key, v);
+}
+
 void bench_result_bool(const char *path, const char *key, int value)
 {
 	put(path, key, json_boolean(value));

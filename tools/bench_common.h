@@ -28,6 +28,15 @@ int bench_workload(const char *datadir, unsigned n, const char *code,
 void bench_result(const char *path, const char *key, double value);
 void bench_result_bool(const char *path, const char *key, int value);
 
+/* Prints "key value unit target" and records it in results.json. */
+void bench_report(const char *path, const char *key, double v, const char *unit,
+		  const char *target);
+
+/* Adds n workload tickets to the node in `dir` (bench.c). */
+int bench_fill(const char *dir, const char *datadir, unsigned n);
+/* The CoAP figures (bench_net.c). */
+int bench_net(const char *datadir, const char *workdir, const char *outpath);
+
 /* Removes a directory tree made by a benchmark. */
 void bench_rmtree(const char *dir);
 

@@ -1,0 +1,12 @@
+#!/bin/sh
+# make bench: every figure of brief section 5 that exists so far, in one
+# run, printed with its target and written to build/bench/results.json.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+out=$top/build/bench/results.json
+mkdir -p "$top/build/bench"
+rm -f "$out"
+export GRIDMESH_DATA=$top/data
+"$top/build/gridbench" --data "$top/data" --out "$out"
+"$top/build/gridbench" --data "$top/data" --out "$out" net
+echo "results: $out"
