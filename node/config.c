@@ -53,8 +53,8 @@ static const struct opt opts[] = {
 	  "how often to look for writes made by gridctl"),
 	O("sync", max_drift_s, OPT_INT, max_drift_s, 1, 86400, "60",
 	  "refuse changes stamped further ahead of our clock"),
-	O("security", insecure, OPT_BOOL, insecure, 0, 0, "true",
-	  "plain UDP without DTLS (tests of the protocol only)"),
+	O("security", insecure, OPT_BOOL, insecure, 0, 0, "false",
+	  "allow plain coap:// links without DTLS (tests of the protocol only)"),
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))

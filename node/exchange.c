@@ -123,9 +123,32 @@ enum gm_err exchange_apply(struct store *st, const uint8_t *bytes, size_t len, i
 		return e;
 	}
 	res->upto = b->upto;
+	/*
+	 * Local changes made before this bundle arrived go into the log
+	 * before its batches: a certificate issued here must reach our parent
+	 * ahead of the child's batches it vouches for.
+	 */
+	if (store_seal(st, 0, NULL))
+		return GM_E_DB;
+	/*
+	 * A batch whose origin's certificate comes later in the same bundle
+	 * gets a second chance once the others are in.
+	 */
+	bool *retry = calloc(b->n ? b->n : 1, sizeof(*retry));
+	if (!retry) {
+		bundle_free(b);
+		return GM_E_NOMEM;
+	}
+	for (int pass = 0; pass < 2; pass++)
 	for (uint32_t i = 0; i < b->n; i++) {
 		struct apply_result ar;
+		if (pass == 1 && !retry[i])
+			continue;
 		e = store_apply(st, b->body[i], b->len[i], link, &ar);
+		if (pass == 0 && e == GM_E_AUTH) {
+			retry[i] = true;
+			continue;
+		}
 		if (e == GM_E_REPLAY) {
 			res->dup++;
 		} else if (e) {
@@ -145,6 +168,7 @@ enum gm_err exchange_apply(struct store *st, const uint8_t *bytes, size_t len, i
 			}
 		}
 	}
+	free(retry);
 	bundle_free(b);
 	return GM_OK;
 }

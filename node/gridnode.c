@@ -21,6 +21,8 @@
 #include "net.h"
 #include "server.h"
 #include "store.h"
+#include "identity.h"
+#include "residents.h"
 #include "../sync/hlc.h"
 
 #ifndef GM_VERSION
@@ -44,6 +46,7 @@ struct node {
 	struct config cli;          /* command-line overrides */
 	bool cli_listen, cli_parent;
 	struct store *st;
+	struct identity *id;
 	coap_context_t *ctx;
 	struct server *srv;
 	struct link *link;
@@ -86,11 +89,27 @@ static void apply_log_level(const struct config *c)
 		log_set_level(lv);
 }
 
-static void on_child_batches(void *ctx)
+static void seal_local(struct node *n);
+
+static void on_child_batches(void *ctx, const char *code)
 {
 	struct node *n = ctx;
 	if (n->link)
 		link_want_push(n->link);
+	/* a street knows its grids' residents: their aggregates follow them */
+	if (store_level(n->st) == LEVEL_STREET && store_has_field_key(n->st)) {
+		enum gm_err e = store_begin(n->st);
+		if (!e)
+			e = residents_refresh(n->st, code);
+		if (!e)
+			e = store_commit(n->st);
+		else
+			store_rollback(n->st);
+		if (e)
+			log_err("resident aggregates of %s: %s", code, store_errmsg(n->st));
+		else
+			seal_local(n);
+	}
 }
 
 static void on_parent_batches(void *ctx)
@@ -115,20 +134,26 @@ static bool start_net(struct node *n)
 			log_err("listen: %s", err);
 			return false;
 		}
-		if (secure) {
-			log_err("listen: coaps:// needs enrolment keys");
+		if (secure && !identity_enrolled(n->id)) {
+			log_err("listen: coaps:// needs this node enrolled (gridctl enrol)");
 			return false;
 		}
-		if (!coap_new_endpoint(n->ctx, &addr, COAP_PROTO_UDP)) {
-			log_err("cannot listen on %s (address in use?)", n->cfg.listen);
+		if (!secure && !n->cfg.insecure) {
+			log_err("listen: plain coap:// needs insecure = true in %s; use coaps://"
+				" after enrolment", n->conf_path);
 			return false;
 		}
-		if (server_new(n->ctx, n->st, &n->cfg, n->boot, on_child_batches, n, &n->srv)) {
+		if (server_new(n->ctx, n->st, &n->cfg, secure ? n->id : NULL, n->boot,
+			       on_child_batches, n, &n->srv)) {
 			log_err("server: %s", store_errmsg(n->st));
 			return false;
 		}
+		if (!coap_new_endpoint(n->ctx, &addr, secure ? COAP_PROTO_DTLS : COAP_PROTO_UDP)) {
+			log_err("cannot listen on %s (address in use?)", n->cfg.listen);
+			return false;
+		}
 	}
-	if (link_new(n->ctx, n->st, &n->cfg, true, on_parent_batches, n, &n->link, err,
+	if (link_new(n->ctx, n->st, &n->cfg, n->id, true, on_parent_batches, n, &n->link, err,
 		     sizeof(err))) {
 		log_err("parent: %s", err);
 		return false;
@@ -289,6 +314,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	log_set_ident(store_code(n.st));
+	if (identity_load(n.dir, &n.id, err, sizeof(err))) {
+		log_err("%s", err);
+		store_close(n.st);
+		return 1;
+	}
+	identity_attach(n.id, n.st);
 	if (!load_config(&n, &n.cfg)) {
 		store_close(n.st);
 		return 1;
@@ -317,9 +348,11 @@ int main(int argc, char **argv)
 	net_startup(n.cfg.log_level);
 	int rc = 1;
 	if (start_net(&n)) {
-		log_notice("%s node %s up (listen %s, parent %s)", level_name(store_level(n.st)),
+		log_notice("%s node %s up (listen %s, parent %s, %s)", level_name(store_level(n.st)),
 			   store_code(n.st), n.cfg.listen[0] ? n.cfg.listen : "none",
-			   n.cfg.parent[0] ? n.cfg.parent : "none");
+			   n.cfg.parent[0] ? n.cfg.parent : "none",
+			   identity_enrolled(n.id) ? "enrolled: batches signed and verified"
+						   : "NOT enrolled: batches unsigned");
 		if (store_meta_set_int(n.st, "daemon_pid", (int64_t)getpid()))
 			log_warn("cannot record our pid: %s", store_errmsg(n.st));
 		rc = run(&n);
@@ -333,5 +366,6 @@ int main(int argc, char **argv)
 		coap_free_context(n.ctx);
 	coap_cleanup();
 	store_close(n.st);
+	identity_free(n.id);
 	return rc;
 }

@@ -9,6 +9,8 @@
 #include "log.h"
 #include "net.h"
 #include "store_int.h"
+#include "identity.h"
+#include <sodium.h>
 #include "../proto/bundle.h"
 #include "../proto/wire.h"
 #include "../sync/linksm.h"
@@ -44,6 +46,7 @@ struct link {
 	bool down_logged;
 	int64_t last_ok_saved;
 	char last_err[256];
+	uint8_t psk[32];
 };
 
 static int64_t meta_cursor(struct store *st, const char *key)
@@ -434,8 +437,8 @@ static void on_nack(coap_session_t *s, const coap_pdu_t *sent, const coap_nack_r
 }
 
 enum gm_err link_new(coap_context_t *ctx, struct store *st, const struct config *cfg,
-		     bool observe, link_batches_fn on_batches, void *cb_ctx, struct link **out,
-		     char *err, size_t errlen)
+		     struct identity *id, bool observe, link_batches_fn on_batches, void *cb_ctx,
+		     struct link **out, char *err, size_t errlen)
 {
 	coap_address_t dst;
 	bool secure;
@@ -450,9 +453,15 @@ enum gm_err link_new(coap_context_t *ctx, struct store *st, const struct config 
 	}
 	if ((e = net_resolve(cfg->parent, &dst, &secure, err, errlen)))
 		return e;
-	if (secure) {
-		snprintf(err, errlen, "coaps:// links need enrolment keys (issue: security)");
-		return GM_E_INVAL;
+	uint8_t ppk[CERT_PK_BYTES];
+	if (secure && (!identity_enrolled(id) || !identity_parent_pk(id, ppk))) {
+		snprintf(err, errlen, "a coaps:// parent needs this node enrolled (gridctl enrol)");
+		return GM_E_AUTH;
+	}
+	if (!secure && !cfg->insecure) {
+		snprintf(err, errlen, "plain coap:// to the parent needs insecure = true in"
+				      " gridnode.conf; use coaps:// after enrolment");
+		return GM_E_AUTH;
 	}
 	struct link *l = calloc(1, sizeof(*l));
 	if (!l)
@@ -463,7 +472,23 @@ enum gm_err link_new(coap_context_t *ctx, struct store *st, const struct config 
 	l->on_batches = on_batches;
 	l->cb_ctx = cb_ctx;
 	snprintf(l->parent, sizeof(l->parent), "%s", cfg->parent);
-	l->session = coap_new_client_session(ctx, NULL, &dst, COAP_PROTO_UDP);
+	if (secure) {
+		coap_dtls_cpsk_t cp;
+		memset(&cp, 0, sizeof(cp));
+		cp.version = COAP_DTLS_CPSK_SETUP_VERSION;
+		if (!identity_link_key(id, ppk, true, l->psk)) {
+			snprintf(err, errlen, "cannot derive the link key");
+			free(l);
+			return GM_E_AUTH;
+		}
+		cp.psk_info.identity.s = (const uint8_t *)st->code;
+		cp.psk_info.identity.length = strlen(st->code);
+		cp.psk_info.key.s = l->psk;
+		cp.psk_info.key.length = sizeof(l->psk);
+		l->session = coap_new_client_session_psk2(ctx, NULL, &dst, COAP_PROTO_DTLS, &cp);
+	} else {
+		l->session = coap_new_client_session(ctx, NULL, &dst, COAP_PROTO_UDP);
+	}
 	if (!l->session) {
 		snprintf(err, errlen, "cannot open a CoAP session to %s", cfg->parent);
 		free(l);
@@ -503,6 +528,7 @@ void link_free(struct link *l)
 	coap_session_set_app_data(l->session, NULL);
 	coap_session_release(l->session);
 	net_body_free(&l->body);
+	sodium_memzero(l->psk, sizeof(l->psk));
 	free(l);
 }
 

@@ -32,9 +32,15 @@ typedef void (*link_batches_fn)(void *ctx);
  * A link to cfg->parent; *out is NULL (and GM_OK) when no parent is set.
  * observe = false for one-shot syncs (gridctl sync).
  */
+/*
+ * A coaps:// parent is reached over DTLS-PSK: identity our code, key
+ * derived from our key and our parent's (parent.cert), so `id` must be
+ * enrolled; coap:// needs cfg->insecure.
+ */
+struct identity;
 GM_WUR enum gm_err link_new(coap_context_t *ctx, struct store *st, const struct config *cfg,
-			    bool observe, link_batches_fn on_batches, void *cb_ctx,
-			    struct link **out, char *err, size_t errlen);
+			    struct identity *id, bool observe, link_batches_fn on_batches,
+			    void *cb_ctx, struct link **out, char *err, size_t errlen);
 void link_free(struct link *l);
 void link_set_config(struct link *l, const struct config *cfg);
 

@@ -10,6 +10,8 @@
 #include "log.h"
 #include "net.h"
 #include "store_int.h"
+#include "identity.h"
+#include <sodium.h>
 #include "../proto/wire.h"
 
 #ifndef GM_VERSION
@@ -23,8 +25,18 @@ struct peer {
 	coap_session_t *session;
 };
 
+/* a child's link key, kept while the server lives (libcoap keeps the pointer) */
+struct psk {
+	char code[16];
+	uint8_t key[32];
+	coap_bin_const_t bin;
+};
+
 struct server {
 	coap_context_t *ctx;
+	struct identity *id;
+	struct psk *psks;
+	size_t npsks, cappsks;
 	struct store *st;
 	const struct config *cfg;
 	struct children *kids;
@@ -82,6 +94,15 @@ static void reply_body(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *
 	}
 }
 
+/* Over DTLS, a session speaks only for the child that authenticated it. */
+static bool session_is(coap_session_t *s, const char *code)
+{
+	if (coap_session_get_proto(s) != COAP_PROTO_DTLS)
+		return true;
+	const coap_bin_const_t *idn = coap_session_get_psk_identity(s);
+	return idn && idn->length == strlen(code) && !memcmp(idn->s, code, idn->length);
+}
+
 /* The child's code from ?c=, which must be one of our direct children. */
 static bool child_of_query(struct server *srv, coap_session_t *s, const coap_string_t *q,
 			   coap_pdu_t *resp, char code[16], int *link)
@@ -90,6 +111,11 @@ static bool child_of_query(struct server *srv, coap_session_t *s, const coap_str
 	if (!net_query_get(q, "c", code, 16) || !code_is_parent(srv->st->code, code)) {
 		refuse(srv, s, resp, COAP_RESPONSE_CODE_FORBIDDEN, "not a child",
 		       "c= must name a direct child of this node");
+		return false;
+	}
+	if (!session_is(s, code)) {
+		refuse(srv, s, resp, COAP_RESPONSE_CODE_FORBIDDEN, "wrong identity",
+		       "c= names another child than the one this DTLS session belongs to");
 		return false;
 	}
 	net_addr_str(coap_session_get_addr_remote(s), addr, sizeof(addr));
@@ -200,7 +226,7 @@ static void h_reg(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 		return;
 	}
 	if (!code_is_parent(srv->st->code, reg.code) ||
-	    reg.level != code_level(reg.code, strlen(reg.code))) {
+	    reg.level != code_level(reg.code, strlen(reg.code)) || !session_is(s, reg.code)) {
 		snprintf(detail, sizeof(detail), "%s is not a child of %s", reg.code, srv->st->code);
 		refuse(srv, s, resp, COAP_RESPONSE_CODE_FORBIDDEN, "not a child", detail);
 		return;
@@ -266,7 +292,7 @@ static void h_up(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	}
 	reply_body(r, s, req, resp, q, COAP_RESPONSE_CODE_CHANGED, NET_CT_OCTETS, &b);
 	if (in.batches && srv->on_batches)
-		srv->on_batches(srv->cb_ctx);
+		srv->on_batches(srv->cb_ctx, code);
 }
 
 static void h_down(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
@@ -359,15 +385,89 @@ static coap_resource_t *add(struct server *srv, const char *path, coap_request_t
 	return r;
 }
 
+/*
+ * DTLS-PSK: the identity a child presents is its code; we answer with the
+ * key of our link to it, which only a child holding its enrolled key can
+ * derive too.  Unknown, expired or revoked children get no key, and the
+ * handshake fails.
+ */
+static const coap_bin_const_t *psk_for(coap_bin_const_t *idn, coap_session_t *s, void *arg)
+{
+	struct server *srv = arg;
+	char code[16], why[256], addr[64];
+	uint8_t pk[CERT_PK_BYTES];
+	if (!idn || idn->length == 0 || idn->length >= sizeof(code))
+		return NULL;
+	memcpy(code, idn->s, idn->length);
+	code[idn->length] = 0;
+	for (size_t i = 0; i < srv->npsks; i++)
+		if (!strcmp(srv->psks[i].code, code))
+			goto found;
+	if (!code_is_parent(srv->st->code, code)) {
+		snprintf(why, sizeof(why), "%s is not a child of %s", code, srv->st->code);
+		goto refuse;
+	}
+	if (identity_trusted_pk(srv->id, srv->st, code, pk, why, sizeof(why)))
+		goto refuse;
+	if (srv->npsks == srv->cappsks) {
+		size_t nc = srv->cappsks ? srv->cappsks * 2 : 16;
+		struct psk *np = realloc(srv->psks, nc * sizeof(*np));
+		if (!np)
+			return NULL;
+		/* libcoap may hold pointers into the old array: repoint them */
+		srv->psks = np;
+		for (size_t i = 0; i < srv->npsks; i++)
+			srv->psks[i].bin.s = srv->psks[i].key;
+		srv->cappsks = nc;
+	}
+	struct psk *p = &srv->psks[srv->npsks];
+	snprintf(p->code, sizeof(p->code), "%s", code);
+	if (!identity_link_key(srv->id, pk, false, p->key)) {
+		snprintf(why, sizeof(why), "cannot derive the link key of %s", code);
+		goto refuse;
+	}
+	p->bin.s = p->key;
+	p->bin.length = sizeof(p->key);
+	srv->npsks++;
+	return &p->bin;
+found:
+	/* a revocation after the first handshake still counts */
+	if (identity_trusted_pk(srv->id, srv->st, code, pk, why, sizeof(why)))
+		goto refuse;
+	for (size_t i = 0; i < srv->npsks; i++)
+		if (!strcmp(srv->psks[i].code, code))
+			return &srv->psks[i].bin;
+	return NULL;
+refuse:
+	net_addr_str(coap_session_get_addr_remote(s), addr, sizeof(addr));
+	log_warn("refused DTLS from %s claiming %s: %s", addr, code, why);
+	store_count_reject(srv->st, "DTLS peer refused", why);
+	return NULL;
+}
+
 enum gm_err server_new(coap_context_t *ctx, struct store *st, const struct config *cfg,
-		       uint64_t boot, server_batches_fn on_batches, void *cb_ctx,
-		       struct server **out)
+		       struct identity *id, uint64_t boot, server_batches_fn on_batches,
+		       void *cb_ctx, struct server **out)
 {
 	struct server *srv = calloc(1, sizeof(*srv));
 	enum gm_err e;
 	if (!srv)
 		return GM_E_NOMEM;
 	srv->ctx = ctx;
+	srv->id = id;
+	if (id && identity_enrolled(id)) {
+		coap_dtls_spsk_t sp;
+		memset(&sp, 0, sizeof(sp));
+		sp.version = COAP_DTLS_SPSK_SETUP_VERSION;
+		sp.validate_id_call_back = psk_for;
+		sp.id_call_back_arg = srv;
+		sp.psk_info.hint.s = (const uint8_t *)st->code;
+		sp.psk_info.hint.length = strlen(st->code);
+		if (!coap_context_set_psk2(ctx, &sp)) {
+			free(srv);
+			return store_fail(st, GM_E_AUTH, "libcoap has no DTLS-PSK support");
+		}
+	}
 	srv->st = st;
 	srv->cfg = cfg;
 	srv->boot = boot;
@@ -420,6 +520,9 @@ void server_free(struct server *srv)
 	sqlite3_finalize(srv->head_for);
 	sqlite3_finalize(srv->routes_after);
 	coap_set_app_data(srv->ctx, NULL);
+	if (srv->psks)
+		sodium_memzero(srv->psks, srv->cappsks * sizeof(*srv->psks));
+	free(srv->psks);
 	while (srv->peers) {
 		struct peer *p = srv->peers;
 		srv->peers = p->next;

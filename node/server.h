@@ -25,13 +25,20 @@
 struct store;
 struct config;
 struct server;
+struct identity;
 
-/* Called after batches from a child were stored (the daemon pushes up). */
-typedef void (*server_batches_fn)(void *ctx);
+/* Called after batches from child `code` were stored (the daemon pushes up). */
+typedef void (*server_batches_fn)(void *ctx, const char *code);
 
+/*
+ * With `id` (enrolled) the server answers DTLS-PSK handshakes: a child's
+ * PSK identity is its code, its key derived from both nodes' keys
+ * (identity_link_key) and known only for children whose certificate we
+ * trust; every request must then name the child the session belongs to.
+ */
 GM_WUR enum gm_err server_new(coap_context_t *ctx, struct store *st, const struct config *cfg,
-			      uint64_t boot, server_batches_fn on_batches, void *cb_ctx,
-			      struct server **out);
+			      struct identity *id, uint64_t boot, server_batches_fn on_batches,
+			      void *cb_ctx, struct server **out);
 void server_free(struct server *srv);
 void server_set_config(struct server *srv, const struct config *cfg);
 

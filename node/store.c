@@ -18,8 +18,11 @@ static const char *const base_ddl =
 	" origin INTEGER NOT NULL, bseq INTEGER NOT NULL, scope TEXT NOT NULL,"
 	" cls INTEGER NOT NULL, route TEXT, link INTEGER NOT NULL,"
 	" nchanges INTEGER NOT NULL, tmax INTEGER NOT NULL, at INTEGER NOT NULL,"
-	" body BLOB NOT NULL);"
+	" body BLOB NOT NULL, rkey TEXT);"
 	"CREATE INDEX batches_route ON batches(route, seq) WHERE route IS NOT NULL;"
+	/* batches of one person (residents travel a record per batch): erasure
+	 * deletes them all */
+	"CREATE INDEX batches_rkey ON batches(rkey) WHERE rkey IS NOT NULL;"
 	"CREATE TABLE rejects(reason TEXT PRIMARY KEY, count INTEGER NOT NULL,"
 	" last_at INTEGER NOT NULL, detail TEXT) WITHOUT ROWID;"
 	/* children of this node: who registered, when last seen (node/children.h) */
@@ -101,6 +104,16 @@ void store_set_signer(struct store *st, store_sign_fn fn, void *ctx)
 {
 	st->sign = fn;
 	st->sign_ctx = ctx;
+}
+
+void store_set_field_key(struct store *st, const uint8_t *key)
+{
+	st->field_key = key;
+}
+
+bool store_has_field_key(const struct store *st)
+{
+	return st->field_key != NULL;
 }
 
 void store_set_verifier(struct store *st, store_verify_fn fn, void *ctx)
@@ -244,7 +257,7 @@ static enum gm_err prepare_all(struct store *st)
 		return e;
 	return prepare(st, &st->ins_batch,
 		       "INSERT INTO batches(hash, origin, bseq, scope, cls, route, link, nchanges,"
-		       " tmax, at, body) VALUES(?,?,?,?,?,?,?,?,?,?,?)");
+		       " tmax, at, body, rkey) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
 }
 
 static enum gm_err open_db(const char *dir, int flags, struct store **out, char *err,
@@ -277,8 +290,10 @@ static enum gm_err open_db(const char *dir, int flags, struct store **out, char 
 	}
 	sqlite3_busy_timeout(st->db, 10000);
 	sqlite3_extended_result_codes(st->db, 1);
+	/* secure_delete: erased residents' bytes must not linger in free pages */
 	enum gm_err e = exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-			     " PRAGMA foreign_keys=ON; PRAGMA cache_size=-8192;");
+			     " PRAGMA foreign_keys=ON; PRAGMA cache_size=-8192;"
+			     " PRAGMA secure_delete=ON;");
 	if (e) {
 		snprintf(err, errlen, "%s", st->errmsg);
 		store_close(st);
@@ -503,6 +518,11 @@ enum gm_err store_commit(struct store *st)
 		return e;
 	}
 	st->in_txn = 0;
+	if (st->erased) {
+		/* old page images of erased values live on in the WAL until this */
+		st->erased = false;
+		sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	}
 	return GM_OK;
 }
 
@@ -513,6 +533,7 @@ void store_rollback(struct store *st)
 	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	chlog_discard(st);
 	st->in_txn = 0;
+	st->erased = false;
 }
 
 /* --------------------------------------------------------------- rejects */

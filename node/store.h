@@ -176,6 +176,13 @@ typedef enum gm_err (*store_sign_fn)(void *ctx, const uint8_t *msg, size_t len,
 typedef enum gm_err (*store_verify_fn)(void *ctx, const struct batch_env *env,
 				       const uint8_t *msg, size_t len, char *why, size_t whylen);
 void store_set_signer(struct store *st, store_sign_fn fn, void *ctx);
+/*
+ * With a key set, local writes seal the TEXT values of sensitive columns
+ * (COL_SENSITIVE) before they reach the row, the history or a batch
+ * (node/fieldcrypt.h).  The key must outlive the store.
+ */
+void store_set_field_key(struct store *st, const uint8_t *key);
+bool store_has_field_key(const struct store *st);
 void store_set_verifier(struct store *st, store_verify_fn fn, void *ctx);
 
 /*

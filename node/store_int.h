@@ -44,6 +44,10 @@ struct store {
 	void *sign_ctx;
 	store_verify_fn verify;
 	void *verify_ctx;
+	const uint8_t *field_key;
+	int64_t applying;          /* batch seq being applied (0 = none) */
+	bool scrub;                /* that batch carries erased values: drop it */
+	bool erased;               /* an erasure happened in this transaction */
 
 	struct gm_buf scratch;     /* change value encoding */
 	struct gm_buf scratch2;    /* overwritten values */

@@ -258,6 +258,27 @@ static void pack_old(struct gm_buf *b, const struct store_rec *r, uint64_t won)
 	}
 }
 
+/*
+ * Residents travel one record per batch (store_seal), so erasing one
+ * deletes every stored batch of that person but the one being applied
+ * (it carries the delete, which must travel on).
+ */
+static enum gm_err scrub_batches(struct store *st, const struct store_rec *r)
+{
+	sqlite3_stmt *s;
+	if (r->tab->cls != CLS_STREET)
+		return GM_OK;
+	if (sqlite3_prepare_v2(st->db, "DELETE FROM batches WHERE rkey = ?1 AND scope = ?2"
+				       " AND cls = 1 AND seq != ?3", -1, &s, NULL) != SQLITE_OK)
+		return store_dberr(st, "scrub batches");
+	sqlite3_bind_text(s, 1, r->key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, r->scope, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, st->applying);
+	int rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? GM_OK : store_dberr(st, "scrub batches");
+}
+
 enum gm_err store_merge(struct store *st, struct store_rec *r, const struct merge_change *mc,
 			uint64_t *won_out)
 {
@@ -271,7 +292,13 @@ enum gm_err store_merge(struct store *st, struct store_rec *r, const struct merg
 	*won_out = out.won;
 
 	if (out.deleted && !clk_zero(r->del)) {
-		/* already a tombstone: keep the greatest delete clock, log nothing */
+		/*
+		 * Already a tombstone: keep the greatest delete clock, log nothing.
+		 * A late change to an erased resident still carries values: the
+		 * batch it came in must not be kept either.
+		 */
+		if (tab->cls == CLS_STREET && !mc->del && st->applying)
+			st->scrub = true;
 		if (out.changed) {
 			r->del = out.del;
 			return store_save(st, r);
@@ -313,6 +340,9 @@ enum gm_err store_merge(struct store *st, struct store_rec *r, const struct merg
 		/* erasure: no value of the record survives in its history */
 		if (!fresh && (e = chlog_erase_chain(st, (uint64_t)r->last)))
 			return e;
+		if ((e = scrub_batches(st, r)))
+			return e;
+		st->erased = true;
 		r->del = out.del;
 		rowclk_init(&r->rc, tab->ncols);
 		for (unsigned j = 0; j < tab->ncols; j++)

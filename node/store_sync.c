@@ -21,6 +21,7 @@ struct seal_ch {
 struct seal_grp {
 	char scope[CODE_MAX + 1];
 	uint8_t cls;
+	char rkey[BATCH_MAX_KEY + 1];   /* residents: one record per batch */
 	struct seal_ch *v;
 	size_t n, cap;
 };
@@ -58,7 +59,8 @@ static const char *route_for(const struct store *st, const char *scope, size_t s
 }
 
 static enum gm_err insert_batch(struct store *st, const struct batch_env *env,
-				const uint8_t *body, size_t len, int link, int64_t *seq)
+				const uint8_t *body, size_t len, int link, const char *rkey,
+				int64_t *seq)
 {
 	uint8_t hash[HASH_BYTES];
 	char scope[CODE_MAX + 1], rbuf[CODE_MAX + 1];
@@ -83,6 +85,10 @@ static enum gm_err insert_batch(struct store *st, const struct batch_env *env,
 	sqlite3_bind_int64(s, 9, (int64_t)env->tmax);
 	sqlite3_bind_int64(s, 10, (int64_t)(store_wall(st) / 1000));
 	sqlite3_bind_blob(s, 11, body, (int)len, SQLITE_STATIC);
+	if (rkey)
+		sqlite3_bind_text(s, 12, rkey, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 12);
 	int rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
@@ -95,10 +101,15 @@ static enum gm_err insert_batch(struct store *st, const struct batch_env *env,
 	return GM_OK;
 }
 
-static struct seal_grp *group_for(struct sealer *s, const char *scope, uint8_t cls)
+static struct seal_grp *group_for(struct sealer *s, const char *scope, uint8_t cls,
+				  const char *rkey)
 {
+	/* residents are batched one record each, so an erasure can drop them */
+	if (cls != CLS_STREET)
+		rkey = "";
 	for (size_t i = s->ng; i-- > 0;)
-		if (s->g[i].cls == cls && strcmp(s->g[i].scope, scope) == 0)
+		if (s->g[i].cls == cls && strcmp(s->g[i].scope, scope) == 0 &&
+		    strcmp(s->g[i].rkey, rkey) == 0)
 			return &s->g[i];
 	if (s->ng == s->cap) {
 		size_t ncap = s->cap ? s->cap * 2 : 8;
@@ -111,6 +122,7 @@ static struct seal_grp *group_for(struct sealer *s, const char *scope, uint8_t c
 	struct seal_grp *g = &s->g[s->ng++];
 	memset(g, 0, sizeof(*g));
 	snprintf(g->scope, sizeof(g->scope), "%s", scope);
+	snprintf(g->rkey, sizeof(g->rkey), "%s", rkey);
 	g->cls = cls;
 	return g;
 }
@@ -188,7 +200,8 @@ static enum gm_err emit(struct sealer *sl, const struct seal_grp *g, const struc
 		goto out_free_chs;
 	}
 	int64_t seq;
-	if ((e = insert_batch(st, &b.env, sl->env.p, sl->env.len, LINK_LOCAL, &seq)))
+	if ((e = insert_batch(st, &b.env, sl->env.p, sl->env.len, LINK_LOCAL,
+			      g->rkey[0] ? g->rkey : NULL, &seq)))
 		goto out_free_chs;
 	e = store_meta_set_int(st, "bseq", (int64_t)b.env.bseq);
 	sl->nbatches++;
@@ -245,7 +258,7 @@ static enum gm_err collect(struct sealer *sl, uint64_t id, unsigned tid, int64_t
 					    : err;
 	if ((err = chlog_get(st, id, &e)))
 		return err;
-	struct seal_grp *g = group_for(sl, r->scope, tab->cls);
+	struct seal_grp *g = group_for(sl, r->scope, tab->cls, r->key);
 	if (!g)
 		return GM_E_NOMEM;
 	if (g->n == g->cap) {
@@ -376,6 +389,8 @@ static enum gm_err check_env(struct store *st, const struct batch_env *env)
 				  (unsigned long long)env->origin);
 	if (env->cls > CLS_REF)
 		return store_fail(st, GM_E_MALFORMED, "unknown replication class %u", env->cls);
+	if (env->cls == CLS_STREET && st->level < LEVEL_STREET)
+		return store_fail(st, GM_E_SCOPE, "residents' records never go above the street");
 	if (env->scopelen ? !code_valid(env->scope, env->scopelen) : env->cls != CLS_REF)
 		return store_fail(st, GM_E_MALFORMED, "scope '%.*s' is not a node code",
 				  (int)env->scopelen, env->scope);
@@ -485,11 +500,33 @@ static enum gm_err apply_group(struct store *st, const struct batch *b,
 	return GM_OK;
 }
 
+/* The one record key of a residents' batch (they travel one per batch). */
+static const char *single_key(const struct batch *b, char out[BATCH_MAX_KEY + 1])
+{
+	const struct batch_change *first = NULL;
+	if (b->env.cls != CLS_STREET)
+		return NULL;
+	for (uint32_t g = 0; g < b->ngroups; g++)
+		for (uint32_t i = 0; i < b->groups[g].n; i++) {
+			const struct batch_change *c = &b->groups[g].ch[i];
+			if (!first)
+				first = c;
+			else if (c->keylen != first->keylen || memcmp(c->key, first->key, c->keylen))
+				return NULL;
+		}
+	if (!first)
+		return NULL;
+	memcpy(out, first->key, first->keylen);
+	out[first->keylen] = 0;
+	return out;
+}
+
 enum gm_err store_apply(struct store *st, const uint8_t *body, size_t len, int link,
 			struct apply_result *res)
 {
 	struct batch *b = NULL;
 	struct store_rec r;
+	char rkey[BATCH_MAX_KEY + 1];
 	enum gm_err e;
 
 	memset(res, 0, sizeof(*res));
@@ -511,12 +548,24 @@ enum gm_err store_apply(struct store *st, const uint8_t *body, size_t len, int l
 	}
 	if ((e = store_begin(st)))
 		goto out_why;
-	if ((e = insert_batch(st, &b->env, body, len, link, &res->seq)))
+	if ((e = insert_batch(st, &b->env, body, len, link, single_key(b, rkey), &res->seq)))
 		goto out_rollback;
+	st->applying = res->seq;
+	st->scrub = false;
 	store_rec_init(&r);
 	for (uint32_t gi = 0; gi < b->ngroups && !e; gi++)
 		e = apply_group(st, b, &b->groups[gi], &r, res);
 	store_rec_free(&r);
+	st->applying = 0;
+	if (!e && st->scrub) {
+		/* it only carried values of people erased here: keep its hash, not them */
+		char sql[96];
+		snprintf(sql, sizeof(sql), "UPDATE batches SET body = x'', rkey = NULL WHERE seq = %lld",
+			 (long long)res->seq);
+		if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+			e = store_dberr(st, "scrub batch");
+		st->erased = true;
+	}
 	if (e)
 		goto out_rollback;
 	if ((e = hlc_recv(&st->hlc, b->env.tmax, store_wall(st)))) {

@@ -1,11 +1,14 @@
 /* store_write.c - local changes: one user action, stamped and logged. */
+#include <stdlib.h>
 #include <string.h>
 #include "store_int.h"
+#include "fieldcrypt.h"
 
 enum gm_err store_put(struct store *st, const struct store_write *w, uint64_t *t_out)
 {
 	const struct table_def *tab = w->tab;
 	struct gm_value vals[ROWCLK_MAX_COLS];
+	char *sealed[ROWCLK_MAX_COLS] = { 0 };
 	uint64_t mask = 0, won;
 	enum gm_err e;
 
@@ -31,6 +34,21 @@ enum gm_err store_put(struct store *st, const struct store_write *w, uint64_t *t
 					  tab->cols[j].name, BATCH_MAX_TEXT);
 		mask |= 1ull << j;
 	}
+	/* sensitive values are sealed before they touch the row or the log */
+	for (unsigned j = 0; st->field_key && j < tab->ncols; j++) {
+		if (!((mask >> j) & 1) || !(tab->cols[j].flags & COL_SENSITIVE) ||
+		    vals[j].type != GM_TEXT || fieldcrypt_is_sealed(&vals[j]))
+			continue;
+		size_t n = fieldcrypt_sealed_len(vals[j].len);
+		sealed[j] = malloc(n);
+		if (!sealed[j] || !fieldcrypt_seal(st->field_key, tab->name, tab->cols[j].name, w->key,
+						   &vals[j], sealed[j], n)) {
+			e = store_fail(st, GM_E_NOMEM, "cannot seal %s.%s", tab->name,
+				       tab->cols[j].name);
+			goto out_free;
+		}
+		vals[j] = gm_text(sealed[j]);
+	}
 
 	/*
 	 * A new record (W_CREATE) is inserted without looking first: the
@@ -39,12 +57,16 @@ enum gm_err store_put(struct store *st, const struct store_write *w, uint64_t *t
 	struct store_rec *r = &st->rec;
 	e = w->mode == W_CREATE ? GM_E_NOTFOUND : store_load(st, tab, w->key, 0, r);
 	if (e == GM_E_NOTFOUND) {
-		if (w->mode == W_UPDATE || w->del)
-			return store_fail(st, GM_E_NOTFOUND, "no %s '%s'", tab->name, w->key);
 		const char *scope = w->scope ? w->scope : st->code;
 		size_t slen = strlen(scope);
-		if (slen > CODE_MAX || (slen && !code_valid(scope, slen)))
-			return store_fail(st, GM_E_INVAL, "'%s' is not a node code", scope);
+		if (w->mode == W_UPDATE || w->del) {
+			e = store_fail(st, GM_E_NOTFOUND, "no %s '%s'", tab->name, w->key);
+			goto out_free;
+		}
+		if (slen > CODE_MAX || (slen && !code_valid(scope, slen))) {
+			e = store_fail(st, GM_E_INVAL, "'%s' is not a node code", scope);
+			goto out_free;
+		}
 		r->tab = tab;
 		r->rid = 0;
 		r->last = 0;
@@ -55,23 +77,29 @@ enum gm_err store_put(struct store *st, const struct store_write *w, uint64_t *t
 		for (unsigned j = 0; j < tab->ncols; j++) {
 			r->vals[j] = gm_nil();
 			if ((tab->cols[j].flags & COL_REQUIRED) &&
-			    (!((mask >> j) & 1) || vals[j].type == GM_NIL))
-				return store_fail(st, GM_E_INVAL, "a new %s needs %s", tab->name,
-						  tab->cols[j].name);
+			    (!((mask >> j) & 1) || vals[j].type == GM_NIL)) {
+				e = store_fail(st, GM_E_INVAL, "a new %s needs %s", tab->name,
+					       tab->cols[j].name);
+				goto out_free;
+			}
 		}
 	} else if (e) {
-		return e;
+		goto out_free;
 	} else if (!clk_zero(r->del)) {
-		return store_fail(st, GM_E_NOTFOUND, "%s '%s' was deleted", tab->name, w->key);
+		e = store_fail(st, GM_E_NOTFOUND, "%s '%s' was deleted", tab->name, w->key);
+		goto out_free;
 	} else if (w->mode == W_CREATE) {
-		return store_fail(st, GM_E_EXISTS, "%s '%s' already exists", tab->name, w->key);
+		e = store_fail(st, GM_E_EXISTS, "%s '%s' already exists", tab->name, w->key);
+		goto out_free;
 	}
 
 	/* a node writes only inside its own subtree (brief rule 4) */
 	if (!(st->level == LEVEL_CITY && !r->scope[0]) &&
-	    !scope_within(r->scope, strlen(r->scope), st->code, strlen(st->code)))
-		return store_fail(st, GM_E_SCOPE, "%s '%s' belongs to %s, outside %s", tab->name,
-				  w->key, r->scope[0] ? r->scope : "the whole city", st->code);
+	    !scope_within(r->scope, strlen(r->scope), st->code, strlen(st->code))) {
+		e = store_fail(st, GM_E_SCOPE, "%s '%s' belongs to %s, outside %s", tab->name, w->key,
+			       r->scope[0] ? r->scope : "the whole city", st->code);
+		goto out_free;
+	}
 
 	struct merge_change mc = {
 		.clk = { hlc_now(&st->hlc, store_wall(st)), st->node_id },
@@ -84,10 +112,15 @@ enum gm_err store_put(struct store *st, const struct store_write *w, uint64_t *t
 		.note = w->note,
 		.notelen = w->note ? (uint32_t)strlen(w->note) : 0,
 	};
-	if (mc.actorlen > BATCH_MAX_KEY || mc.notelen > BATCH_MAX_TEXT)
-		return store_fail(st, GM_E_TOOBIG, "actor or note too long");
+	if (mc.actorlen > BATCH_MAX_KEY || mc.notelen > BATCH_MAX_TEXT) {
+		e = store_fail(st, GM_E_TOOBIG, "actor or note too long");
+		goto out_free;
+	}
 	e = store_merge(st, r, &mc, &won);
 	if (!e && t_out)
 		*t_out = mc.clk.t;
+out_free:
+	for (unsigned j = 0; j < ROWCLK_MAX_COLS; j++)
+		free(sealed[j]);
 	return e;
 }

@@ -57,6 +57,35 @@ static const struct col_def category_cols[] = {
 	C("minor_name", GM_TEXT, 0),
 };
 
+/* certificates travel as reference data: up to every ancestor (which
+ * verifies the node's batches) and down the node's subtree (which verifies
+ * its ancestors'); written by the issuer, scope = the certified node */
+static const struct col_def cert_cols[] = {
+	C("level", GM_INT, COL_REQUIRED),
+	C("pubkey", GM_TEXT, COL_REQUIRED),     /* hex Ed25519 */
+	C("not_before", GM_INT, COL_REQUIRED),
+	C("not_after", GM_INT, COL_REQUIRED),
+	C("issuer", GM_TEXT, COL_REQUIRED),
+	C("cert", GM_TEXT, COL_REQUIRED),       /* hex of the signed certificate */
+};
+
+/* a revoked key: written by an ancestor, scope = the revoked node */
+static const struct col_def revocation_cols[] = {
+	C("pubkey", GM_TEXT, COL_REQUIRED),
+	C("reason", GM_TEXT, 0),
+	C("at", GM_INT, COL_REQUIRED),
+};
+
+/* what the world above a street sees of residents: per-grid counts,
+ * counts under 5 suppressed (data/README.md) */
+static const struct col_def resident_agg_cols[] = {
+	C("residents", GM_INT, 0),              /* NULL when under 5 */
+	C("households", GM_INT, 0),
+	C("by_age", GM_TEXT, 0),                /* JSON {"0-17": n, ...} */
+	C("by_tag", GM_TEXT, 0),                /* JSON {"elderly_alone": n, ...} */
+	C("updated", GM_INT, 0),
+};
+
 #define N(a) (uint8_t)(sizeof(a) / sizeof((a)[0]))
 
 static const struct table_def tables[T__COUNT] = {
@@ -66,6 +95,9 @@ static const struct table_def tables[T__COUNT] = {
 	{ T_PERSON, "person", CLS_STREET, N(person_cols), person_cols },
 	{ T_CAT_EVENT, "cat_event", CLS_REF, N(category_cols), category_cols },
 	{ T_CAT_COMPONENT, "cat_component", CLS_REF, N(category_cols), category_cols },
+	{ T_NODE_CERT, "node_cert", CLS_REF, N(cert_cols), cert_cols },
+	{ T_REVOCATION, "revocation", CLS_REF, N(revocation_cols), revocation_cols },
+	{ T_RESIDENT_AGG, "resident_agg", CLS_SHARED, N(resident_agg_cols), resident_agg_cols },
 };
 
 const struct table_def *schema_table(unsigned id)

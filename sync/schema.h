@@ -41,6 +41,9 @@ enum table_id {
 	T_PERSON,
 	T_CAT_EVENT,
 	T_CAT_COMPONENT,
+	T_NODE_CERT,
+	T_REVOCATION,
+	T_RESIDENT_AGG,
 	T__COUNT
 };
 

@@ -21,7 +21,8 @@ struct ctl {
 	const char *dir;        /* -d DIR */
 	const char *actor;      /* who is at the keyboard */
 	bool json;              /* --json */
-	struct store *st;       /* opened by ctl_open */
+	struct store *st;       /* opened by gridctl.c for commands that need it */
+	struct identity *id;    /* its keys, attached to st when enrolled */
 	const char *cmd;        /* "ticket add", for messages */
 	const char *short_opts; /* letters that also work as -x (e.g. "o" for -o) */
 };
@@ -54,7 +55,7 @@ void ctl_format_time(long long t, char *buf, size_t len);
 int ctl_getopt(struct ctl *c, int argc, char **argv, const struct option *opts);
 
 /* A record as JSON: {"id", "scope", columns...}. */
-json_t *ctl_rec_json(const struct store_rec *r);
+json_t *ctl_rec_json(struct ctl *c, const struct store_rec *r);
 json_t *ctl_value_json(const struct gm_value *v);
 /* Prints JSON with a newline; frees it. */
 void ctl_print_json(json_t *j);
@@ -103,6 +104,14 @@ int cmd_digest(struct ctl *c, int argc, char **argv);
 int cmd_seal(struct ctl *c, int argc, char **argv);
 int cmd_category_list(struct ctl *c, int argc, char **argv);
 int cmd_sync(struct ctl *c, int argc, char **argv);
+int cmd_keygen(struct ctl *c, int argc, char **argv);
+int cmd_enrol_self(struct ctl *c, int argc, char **argv);
+int cmd_enrol_request(struct ctl *c, int argc, char **argv);
+int cmd_enrol_sign(struct ctl *c, int argc, char **argv);
+int cmd_enrol_install(struct ctl *c, int argc, char **argv);
+int cmd_enrol_child(struct ctl *c, int argc, char **argv);
+int cmd_revoke(struct ctl *c, int argc, char **argv);
+int cmd_certs(struct ctl *c, int argc, char **argv);
 int cmd_status(struct ctl *c, int argc, char **argv);
 
 #endif

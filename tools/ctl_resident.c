@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "ctl.h"
+#include "../node/residents.h"
 
 static const struct option person_opts[] = {
 	{ "name", required_argument, NULL, 'n' },
@@ -38,6 +39,56 @@ static bool id_card_ok(const char *s)
 	return check[sum % 11] == last;
 }
 
+/*
+ * Sensitive fields (PIPL) are stored sealed with the street key; a node
+ * that has not been enrolled into its street has no key and refuses them
+ * rather than keep them in clear.
+ */
+static bool sensitive_ok(struct ctl *c, const char *opt)
+{
+	if (store_has_field_key(c->st))
+		return true;
+	ctl_err(c, "%s is sensitive and this node holds no street key to seal it"
+		   " (enrol it: gridctl enrol)", opt);
+	return false;
+}
+
+/*
+ * One resident write and the grid's aggregate, in one transaction: the
+ * world above the street sees the new counts with the same sync.
+ */
+static int resident_write(struct ctl *c, const struct store_write *w, const char *grid)
+{
+	enum gm_err e = store_begin(c->st);
+	if (!e)
+		e = store_put(c->st, w, NULL);
+	if (!e && store_has_field_key(c->st))
+		e = residents_refresh(c->st, grid);
+	if (!e)
+		e = store_commit(c->st);
+	else
+		store_rollback(c->st);
+	if (e) {
+		ctl_err(c, "%s", store_errmsg(c->st));
+		return EX_FAIL;
+	}
+	return EX_OK;
+}
+
+/* Scope of an existing record (its grid), for the aggregate. */
+static bool scope_of(struct ctl *c, const struct table_def *t, const char *key, char out[16])
+{
+	struct store_rec r;
+	store_rec_init(&r);
+	bool ok = store_get(c->st, t, key, &r) == GM_OK;
+	if (ok)
+		snprintf(out, 16, "%s", r.scope);
+	else
+		ctl_err(c, "%s", store_errmsg(c->st));
+	store_rec_free(&r);
+	return ok;
+}
+
 /* Parses person options into f; returns -1 ok, else an exit status. */
 static int person_fields(struct ctl *c, int argc, char **argv, struct ctl_fields *f,
 			 const char **scope)
@@ -63,6 +114,8 @@ static int person_fields(struct ctl *c, int argc, char **argv, struct ctl_fields
 			ctl_set(f, t, "birth_year", gm_int(v));
 			break;
 		case 'i':
+			if (!sensitive_ok(c, "--id-card"))
+				return EX_FAIL;
 			if (!id_card_ok(optarg)) {
 				ctl_err(c, "--id-card: not an 18-character ID number with a valid"
 					   " check digit");
@@ -70,10 +123,18 @@ static int person_fields(struct ctl *c, int argc, char **argv, struct ctl_fields
 			}
 			ctl_set(f, t, "id_card", gm_text(optarg));
 			break;
-		case 'p': ctl_set(f, t, "phone", gm_text(optarg)); break;
-		case 'a': ctl_set(f, t, "address", gm_text(optarg)); break;
-		case 't': ctl_set(f, t, "tags", gm_text(optarg)); break;
-		case 'N': ctl_set(f, t, "note", gm_text(optarg)); break;
+		case 'p':
+		case 'a':
+		case 't':
+		case 'N': {
+			static const char *const names[] = { "phone", "address", "tags", "note" };
+			static const char *const opt[] = { "--phone", "--address", "--tags", "--note" };
+			int k = o == 'p' ? 0 : o == 'a' ? 1 : o == 't' ? 2 : 3;
+			if (!sensitive_ok(c, opt[k]))
+				return EX_FAIL;
+			ctl_set(f, t, names[k], gm_text(optarg));
+			break;
+		}
 		case 'S':
 			if (!scope) {
 				ctl_err(c, "--scope is set when a resident is added");
@@ -93,6 +154,7 @@ static int add_with_id(struct ctl *c, const struct table_def *t, const char *pre
 {
 	char id[64];
 	int64_t seq;
+	const char *grid = scope ? scope : store_code(c->st);
 	enum gm_err e = store_begin(c->st);
 	if (!e)
 		e = store_next_seq(c->st, t->name, &seq);
@@ -104,6 +166,8 @@ static int add_with_id(struct ctl *c, const struct table_def *t, const char *pre
 		};
 		e = store_put(c->st, &w, NULL);
 	}
+	if (!e && store_has_field_key(c->st))
+		e = residents_refresh(c->st, grid);
 	if (!e)
 		e = store_commit(c->st);
 	else
@@ -146,7 +210,13 @@ int cmd_resident_update(struct ctl *c, int argc, char **argv)
 		ctl_err(c, "nothing to change");
 		return EX_USAGE;
 	}
-	return ctl_write(c, schema_table(T_PERSON), argv[optind], NULL, &f, NULL, W_UPDATE, false);
+	char grid[16];
+	const struct table_def *t = schema_table(T_PERSON);
+	if (!scope_of(c, t, argv[optind], grid))
+		return EX_FAIL;
+	struct store_write w = { .tab = t, .key = argv[optind], .nset = f.n, .cols = f.cols,
+				 .vals = f.vals, .actor = c->actor, .mode = W_UPDATE };
+	return resident_write(c, &w, grid);
 }
 
 /* show/list take --json after the command too */
@@ -207,7 +277,13 @@ int cmd_resident_erase(struct ctl *c, int argc, char **argv)
 {
 	if (argc != 2)
 		return ctl_usage(c);
-	int rc = ctl_write(c, schema_table(T_PERSON), argv[1], NULL, NULL, NULL, W_UPDATE, true);
+	char grid[16];
+	const struct table_def *t = schema_table(T_PERSON);
+	if (!scope_of(c, t, argv[1], grid))
+		return EX_FAIL;
+	struct store_write w = { .tab = t, .key = argv[1], .actor = c->actor, .del = true,
+				 .mode = W_UPDATE };
+	int rc = resident_write(c, &w, grid);
 	if (rc == EX_OK && !c->json)
 		printf("erased %s (the erasure syncs like any change)\n", argv[1]);
 	return rc;
@@ -229,7 +305,11 @@ int cmd_household_add(struct ctl *c, int argc, char **argv)
 	optind = 1;
 	while ((o = ctl_getopt(c, argc, argv, opts)) != -1) {
 		switch (o) {
-		case 'a': ctl_set(&f, t, "address", gm_text(optarg)); break;
+		case 'a':
+			if (!sensitive_ok(c, "--address"))
+				return EX_FAIL;
+			ctl_set(&f, t, "address", gm_text(optarg));
+			break;
 		case 'h': ctl_set(&f, t, "head", gm_text(optarg)); break;
 		case 'n': ctl_set(&f, t, "note", gm_text(optarg)); break;
 		case 'S': scope = optarg; break;

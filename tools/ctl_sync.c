@@ -58,7 +58,7 @@ int cmd_sync(struct ctl *c, int argc, char **argv)
 		ctl_err(c, "cannot create a CoAP context");
 		return EX_FAIL;
 	}
-	if (link_new(ctx, c->st, &cfg, false, NULL, NULL, &l, err, sizeof(err)) || !l) {
+	if (link_new(ctx, c->st, &cfg, c->id, false, NULL, NULL, &l, err, sizeof(err)) || !l) {
 		ctl_err(c, "%s", err);
 		goto out_free;
 	}

@@ -9,6 +9,8 @@
 #include <time.h>
 #include "ctl.h"
 #include "../sync/hlc.h"
+#include "../node/fieldcrypt.h"
+#include "../node/identity.h"
 
 void ctl_err(struct ctl *c, const char *fmt, ...)
 {
@@ -130,13 +132,31 @@ json_t *ctl_value_json(const struct gm_value *v)
 	}
 }
 
-json_t *ctl_rec_json(const struct store_rec *r)
+/*
+ * The value to show: a sealed sensitive field opened with the street key
+ * (into buf), or shown as sealed when this node has no key.
+ */
+static struct gm_value reveal(struct ctl *c, const struct table_def *t, unsigned j,
+			      const char *key, const struct gm_value *v, char *buf, size_t len)
+{
+	const uint8_t *k = c->id ? identity_street_key(c->id) : NULL;
+	if (!fieldcrypt_is_sealed(v))
+		return *v;
+	if (k && fieldcrypt_open(k, t->name, t->cols[j].name, key, v, buf, len))
+		return gm_text(buf);
+	return gm_text("(sealed)");
+}
+
+json_t *ctl_rec_json(struct ctl *c, const struct store_rec *r)
 {
 	json_t *o = json_object();
+	char buf[4096];
 	json_object_set_new(o, "id", json_string(r->key));
 	json_object_set_new(o, "scope", json_string(r->scope));
-	for (unsigned j = 0; j < r->tab->ncols; j++)
-		json_object_set_new(o, r->tab->cols[j].name, ctl_value_json(&r->vals[j]));
+	for (unsigned j = 0; j < r->tab->ncols; j++) {
+		struct gm_value v = reveal(c, r->tab, j, r->key, &r->vals[j], buf, sizeof(buf));
+		json_object_set_new(o, r->tab->cols[j].name, ctl_value_json(&v));
+	}
 	return o;
 }
 
@@ -209,7 +229,9 @@ int ctl_write(struct ctl *c, const struct table_def *t, const char *key, const c
 /* ------------------------------------------------------------ show / list */
 
 struct hist_out {
+	struct ctl *c;
 	const struct table_def *tab;
+	const char *key;
 	bool json;
 	json_t *arr;
 };
@@ -235,8 +257,10 @@ static int hist_cb(void *ctx, const struct store_hist *h)
 		for (unsigned j = 0; j < o->tab->ncols; j++) {
 			if (!((h->mask >> j) & 1))
 				continue;
+			struct gm_value v = h->vals ? reveal(o->c, o->tab, j, o->key, &h->vals[k], buf,
+							     sizeof(buf)) : gm_nil();
 			json_object_set_new(set, o->tab->cols[j].name,
-					    h->vals ? ctl_value_json(&h->vals[k]) : json_null());
+					    h->vals ? ctl_value_json(&v) : json_null());
 			k++;
 			if ((h->lost >> j) & 1)
 				json_array_append_new(lost, json_string(o->tab->cols[j].name));
@@ -254,8 +278,12 @@ static int hist_cb(void *ctx, const struct store_hist *h)
 	for (unsigned j = 0; j < o->tab->ncols; j++) {
 		if (!((h->mask >> j) & 1))
 			continue;
-		if (h->vals)
-			printf(" %s=%s", o->tab->cols[j].name, ctl_value_str(&h->vals[k], buf, sizeof(buf)));
+		if (h->vals) {
+			char clear[4096];
+			struct gm_value v = reveal(o->c, o->tab, j, o->key, &h->vals[k], clear,
+						   sizeof(clear));
+			printf(" %s=%s", o->tab->cols[j].name, ctl_value_str(&v, buf, sizeof(buf)));
+		}
 		else
 			printf(" %s=(erased)", o->tab->cols[j].name);
 		if ((h->lost >> j) & 1)
@@ -271,7 +299,7 @@ static int hist_cb(void *ctx, const struct store_hist *h)
 int ctl_show_record(struct ctl *c, const struct table_def *t, const char *key)
 {
 	struct store_rec r;
-	struct hist_out ho = { .tab = t, .json = c->json };
+	struct hist_out ho = { .c = c, .tab = t, .key = key, .json = c->json };
 	char buf[512];
 	enum gm_err e;
 
@@ -283,7 +311,7 @@ int ctl_show_record(struct ctl *c, const struct table_def *t, const char *key)
 	bool deleted = !clk_zero(r.del);
 	json_t *o = NULL;
 	if (c->json) {
-		o = ctl_rec_json(&r);
+		o = ctl_rec_json(c, &r);
 		json_object_set_new(o, "deleted", json_boolean(deleted));
 		ho.arr = json_array();
 	} else {
@@ -299,8 +327,9 @@ int ctl_show_record(struct ctl *c, const struct table_def *t, const char *key)
 				ctl_format_time(r.vals[j].i, buf, sizeof(buf));
 				printf("  %-12s %s\n", t->cols[j].name, buf);
 			} else {
-				printf("  %-12s %s\n", t->cols[j].name,
-				       ctl_value_str(&r.vals[j], buf, sizeof(buf)));
+				char clear[4096];
+				struct gm_value v = reveal(c, t, j, key, &r.vals[j], clear, sizeof(clear));
+				printf("  %-12s %s\n", t->cols[j].name, ctl_value_str(&v, buf, sizeof(buf)));
 			}
 		}
 		printf("history:\n");
@@ -321,6 +350,7 @@ int ctl_show_record(struct ctl *c, const struct table_def *t, const char *key)
 }
 
 struct list_out {
+	struct ctl *c;
 	bool json;
 	json_t *arr;
 	const char *const *cols;
@@ -333,14 +363,18 @@ static int list_cb(void *ctx, const struct store_rec *r)
 	char buf[256];
 	o->n++;
 	if (o->json) {
-		json_array_append_new(o->arr, ctl_rec_json(r));
+		json_array_append_new(o->arr, ctl_rec_json(o->c, r));
 		return 0;
 	}
 	printf("%-24s", r->key);
 	for (const char *const *cn = o->cols; cn && *cn; cn++) {
 		int j = schema_col(r->tab, *cn, strlen(*cn));
-		if (j >= 0)
-			printf("  %-14.40s", ctl_value_str(&r->vals[j], buf, sizeof(buf)));
+		if (j >= 0) {
+			char clear[4096];
+			struct gm_value v = reveal(o->c, r->tab, (unsigned)j, r->key, &r->vals[j], clear,
+						   sizeof(clear));
+			printf("  %-14.40s", ctl_value_str(&v, buf, sizeof(buf)));
+		}
 	}
 	putchar('\n');
 	return 0;
@@ -349,7 +383,7 @@ static int list_cb(void *ctx, const struct store_rec *r)
 int ctl_list_records(struct ctl *c, const struct table_def *t, const struct store_filter *f,
 		     unsigned nf, const char *const *cols)
 {
-	struct list_out o = { .json = c->json, .cols = cols };
+	struct list_out o = { .c = c, .json = c->json, .cols = cols };
 	if (c->json)
 		o.arr = json_array();
 	enum gm_err e = store_scan(c->st, t, f, nf, list_cb, &o);

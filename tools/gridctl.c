@@ -11,6 +11,7 @@
 #include <pwd.h>
 #include "ctl.h"
 #include "../node/log.h"
+#include "../node/identity.h"
 
 #ifndef GM_VERSION
 #define GM_VERSION "0.1"
@@ -57,6 +58,15 @@ static const struct ctl_cmd cmds[] = {
 	{ "digest", NULL, cmd_digest, "[--scope CODE]", true },
 	{ "seal", NULL, cmd_seal, "", true },
 	{ "sync", NULL, cmd_sync, "[--once] [--timeout S]", true },
+	{ "keygen", NULL, cmd_keygen, "", true },
+	{ "enrol", "self", cmd_enrol_self, "[--days N]   (a city certifies itself)", true },
+	{ "enrol", "request", cmd_enrol_request, "-o FILE   (a child asks its parent)", true },
+	{ "enrol", "sign", cmd_enrol_sign, "REQUEST -o PACKAGE [--days N]   (the parent)", true },
+	{ "enrol", "install", cmd_enrol_install, "PACKAGE   (the child)", true },
+	{ "enrol", "child", cmd_enrol_child, "CHILD_DIR [--days N]   (both on this machine)",
+	  true },
+	{ "revoke", NULL, cmd_revoke, "CODE [--reason TEXT]", true },
+	{ "certs", NULL, cmd_certs, "[--json]", true },
 	{ "status", NULL, cmd_status, "[--json]", true },
 };
 
@@ -159,13 +169,19 @@ int main(int argc, char **argv)
 	if (current->needs_store) {
 		char err[512];
 		enum gm_err e = store_open(c.dir, &c.st, err, sizeof(err));
+		if (!e)
+			e = identity_load(c.dir, &c.id, err, sizeof(err));
 		if (e) {
 			fprintf(stderr, "gridctl %s: %s\n", cmdname, err);
+			store_close(c.st);
 			return EX_FAIL;
 		}
+		/* enrolled: what we seal is signed, what we import must verify */
+		identity_attach(c.id, c.st);
 	}
 	/* handlers see their own arguments with argv[0] = command name */
 	int rc = current->fn(&c, argc - i + 1, argv + i - 1);
 	store_close(c.st);
+	identity_free(c.id);
 	return rc;
 }

@@ -69,7 +69,9 @@ poll_s = 2
 poll_observing_s = 10
 backoff_min_ms = 200
 backoff_max_s = 1
-watch_ms = 50'
+watch_ms = 50
+[security]
+insecure = true'
 
 # mknode NAME LEVEL CODE [PARENT_NAME]: a node directory $T/NAME with a
 # listen port of its own (in $T/NAME/port) and its parent's as parent.
