@@ -51,6 +51,7 @@ struct node {
 	struct server *srv;
 	struct link *link;
 	uint64_t boot;
+	int64_t head;               /* batch log head last announced */
 };
 
 static void usage(FILE *f)
@@ -178,6 +179,11 @@ static void reload(struct node *n)
 	log_notice("settings reloaded from %s", n->conf_path);
 }
 
+/*
+ * Seals what gridctl wrote, then tells the links about any new batch,
+ * whoever sealed it: exchange_apply seals local changes too (so they go
+ * into the log ahead of what it applies).
+ */
 static void seal_local(struct node *n)
 {
 	unsigned nb = 0;
@@ -185,9 +191,12 @@ static void seal_local(struct node *n)
 		log_err("sealing local changes: %s", store_errmsg(n->st));
 		return;
 	}
-	if (!nb)
+	if (nb)
+		log_info("sealed %u local batches", nb);
+	int64_t head = store_batch_head(n->st);
+	if (head == n->head)
 		return;
-	log_info("sealed %u local batches", nb);
+	n->head = head;
 	if (n->srv)
 		server_ring(n->srv);
 	if (n->link)

@@ -318,6 +318,8 @@ static enum linksm_result on_pull_reply(struct link *l, const uint8_t *p, size_t
 			 (unsigned long long)in.rejected, in.why);
 	set_cursor(l, "down_cursor", in.upto);
 	l->pulled += in.batches;
+	/* applying sealed our own pending changes first: they may want pushing */
+	linksm_want_push(&l->sm);
 	if (in.batches) {
 		log_info("pulled %u batches (%llu changes) from parent", in.batches,
 			 (unsigned long long)in.applied);

@@ -23,6 +23,7 @@ struct peer {
 	struct net_body body;
 	struct peer *next;
 	coap_session_t *session;
+	bool dtls_up;            /* handshake completed */
 };
 
 /* a child's link key, kept while the server lives (libcoap keeps the pointer) */
@@ -354,12 +355,32 @@ static void h_status(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *re
 }
 
 static void session_gone(struct server *srv, coap_session_t *s);
+static struct peer *peer_of(struct server *srv, coap_session_t *s);
 
 static int on_event(coap_session_t *s, const coap_event_t ev)
 {
 	struct server *srv = coap_get_app_data(coap_session_get_context(s));
-	if (srv && ev == COAP_EVENT_SERVER_SESSION_DEL)
+	char addr[64];
+	if (!srv)
+		return 0;
+	if (ev == COAP_EVENT_SERVER_SESSION_DEL)
 		session_gone(srv, s);
+	if (coap_session_get_type(s) != COAP_SESSION_TYPE_SERVER)
+		return 0;
+	if (ev == COAP_EVENT_DTLS_CONNECTED) {
+		struct peer *p = peer_of(srv, s);
+		if (p)
+			p->dtls_up = true;
+	} else if (ev == COAP_EVENT_DTLS_ERROR || ev == COAP_EVENT_DTLS_CLOSED) {
+		/* a session closed before its handshake completed: a wrong key
+		 * fails the handshake's MAC check and ends up here */
+		struct peer *p = coap_session_get_app_data(s);
+		if (!p || !p->dtls_up) {
+			net_addr_str(coap_session_get_addr_remote(s), addr, sizeof(addr));
+			log_warn("DTLS handshake from %s failed (wrong key?)", addr);
+			store_count_reject(srv->st, "DTLS handshake failed", addr);
+		}
+	}
 	return 0;
 }
 

@@ -160,10 +160,17 @@ typedef int (*store_hist_cb)(void *ctx, const struct store_hist *h);
 GM_WUR enum gm_err store_history(struct store *st, const struct table_def *tab,
 				 const char *key, store_hist_cb cb, void *ctx);
 
-/* Canonical digest of the records in `scope` (NULL or "" = all), plus the
- * reference tables, which every node holds. */
+/*
+ * Canonical digest of what a node responsible for `scope` holds: records
+ * whose scope lies within it, and reference records whose scope is it or
+ * above it (NULL or "" = everything in the store).  With shared_only,
+ * residents' records (which stop at the street) are left out, so a grid,
+ * its street and the city can compare what they all hold.
+ */
 GM_WUR enum gm_err store_digest(struct store *st, const char *scope, uint8_t out[32],
 				uint64_t *nrecords);
+GM_WUR enum gm_err store_digest_ex(struct store *st, const char *scope, bool shared_only,
+				   uint8_t out[32], uint64_t *nrecords);
 
 /* ------------------------------------------------------------------ sync */
 

@@ -113,6 +113,12 @@ out_free_buf:
 enum gm_err store_digest(struct store *st, const char *scope, uint8_t out[32],
 			 uint64_t *nrecords)
 {
+	return store_digest_ex(st, scope, false, out, nrecords);
+}
+
+enum gm_err store_digest_ex(struct store *st, const char *scope, bool shared_only,
+			    uint8_t out[32], uint64_t *nrecords)
+{
 	struct digest d;
 	struct gm_buf b;
 	enum gm_err e = GM_OK;
@@ -125,12 +131,19 @@ enum gm_err store_digest(struct store *st, const char *scope, uint8_t out[32],
 		sqlite3_stmt *s;
 		struct store_rec r;
 		int rc;
-		bool scoped = filtered && tab->cls != CLS_REF;
 
+		if (shared_only && tab->cls == CLS_STREET)
+			continue;
 		gm_buf_reset(&b);
 		select_cols(tab, &b);
-		if (scoped)
-			gm_buf_append(&b, " WHERE _scope >= ?1 AND _scope < ?1 || ':'", 42);
+		static const char within[] = " WHERE _scope >= ?1 AND _scope < ?1 || ':'";
+		/* reference data reaches a node from its own subtree and from above */
+		static const char ref[] = " WHERE (_scope >= ?1 AND _scope < ?1 || ':')"
+					  " OR substr(?1, 1, length(_scope)) = _scope";
+		if (filtered && tab->cls != CLS_REF)
+			gm_buf_append(&b, within, sizeof(within) - 1);
+		else if (filtered)
+			gm_buf_append(&b, ref, sizeof(ref) - 1);
 		gm_buf_append(&b, " ORDER BY id", 13);
 		if (b.oom) {
 			e = GM_E_NOMEM;
@@ -140,7 +153,7 @@ enum gm_err store_digest(struct store *st, const char *scope, uint8_t out[32],
 			e = store_dberr(st, "digest");
 			break;
 		}
-		if (scoped)
+		if (filtered)
 			sqlite3_bind_text(s, 1, scope, -1, SQLITE_STATIC);
 		store_rec_init(&r);
 		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {

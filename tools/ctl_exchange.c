@@ -141,18 +141,23 @@ int cmd_digest(struct ctl *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "scope", required_argument, NULL, 's' },
+		{ "shared", no_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *scope = NULL;
+	bool shared = false;
 	uint8_t d[DIGEST_BYTES];
 	char hex[2 * DIGEST_BYTES + 1];
 	uint64_t n;
 	int o;
 	optind = 1;
 	while ((o = ctl_getopt(c, argc, argv, opts)) != -1) {
-		if (o != 's')
+		if (o == 's')
+			scope = optarg;
+		else if (o == 'S')
+			shared = true;
+		else
 			return EX_USAGE;
-		scope = optarg;
 	}
 	if (optind != argc)
 		return ctl_usage(c);
@@ -160,7 +165,7 @@ int cmd_digest(struct ctl *c, int argc, char **argv)
 		ctl_err(c, "--scope: '%s' is not a node code", scope);
 		return EX_USAGE;
 	}
-	if (store_digest(c->st, scope, d, &n)) {
+	if (store_digest_ex(c->st, scope, shared, d, &n)) {
 		ctl_err(c, "%s", store_errmsg(c->st));
 		return EX_FAIL;
 	}

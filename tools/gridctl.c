@@ -55,7 +55,7 @@ static const struct ctl_cmd cmds[] = {
 	{ "category", "list", cmd_category_list, "[--component] [--json]", true },
 	{ "export", NULL, cmd_export, "[--since CURSOR] [--for CODE] -o FILE", true },
 	{ "import", NULL, cmd_import, "FILE...", true },
-	{ "digest", NULL, cmd_digest, "[--scope CODE]", true },
+	{ "digest", NULL, cmd_digest, "[--scope CODE] [--shared]", true },
 	{ "seal", NULL, cmd_seal, "", true },
 	{ "sync", NULL, cmd_sync, "[--once] [--timeout S]", true },
 	{ "keygen", NULL, cmd_keygen, "", true },

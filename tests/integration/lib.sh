@@ -83,6 +83,7 @@ mknode() {
 	[ -n "$parent" ] && args="$args --parent coap://127.0.0.1:$(cat "$T/$parent/port")"
 	"$GRIDCTL" -d "$T/$name" init $args >/dev/null 2>&1 || fail "init $name"
 	echo "$port" >"$T/$name/port"
+	[ -n "$parent" ] && echo "$parent" >"$T/$name/parent_name"
 	printf '%s\n' "$FAST_CONF" >"$T/$name/gridnode.conf"
 }
 
@@ -111,12 +112,13 @@ wait_for() {
 	done
 }
 
-# digest NAME [SCOPE]
+# digest NAME [SCOPE]: what NAME holds of SCOPE that travels above the
+# street (residents stop there, so a grid and the city compare the rest)
 digest() {
 	if [ -n "${2:-}" ]; then
-		"$GRIDCTL" -d "$T/$1" digest --scope "$2"
+		"$GRIDCTL" -d "$T/$1" digest --shared --scope "$2"
 	else
-		"$GRIDCTL" -d "$T/$1" digest
+		"$GRIDCTL" -d "$T/$1" digest --shared
 	fi
 }
 
@@ -124,13 +126,34 @@ digest() {
 same_digest() {
 	scope=$1
 	shift
-	first=$(digest "$1" "$scope")
+	first=$(digest "$1" "$scope") || return 1
+	[ -n "$first" ] || return 1
 	for n in "$@"; do
-		[ "$(digest "$n" "$scope")" = "$first" ] || return 1
+		d=$(digest "$n" "$scope") || return 1
+		[ "$d" = "$first" ] || return 1
 	done
 }
 
 # count NAME: live tickets held by NAME
 count() {
 	"$GRIDCTL" -d "$T/$1" ticket list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'
+}
+
+# enrolled NAME...: keys and certificates for a whole tree made with
+# mknode (parents before children), links switched to coaps://
+enrol_tree() {
+	for n in "$@"; do
+		lvl=$("$GRIDCTL" -d "$T/$n" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["level"])')
+		if [ "$lvl" = city ]; then
+			ctl "$T/$n" keygen >/dev/null
+			ctl "$T/$n" enrol self >/dev/null
+		else
+			parent=$(cat "$T/$n/parent_name")
+			ctl "$T/$parent" enrol child "$T/$n" >/dev/null
+		fi
+		# secure links: coaps:// everywhere, no plain UDP
+		sqlite3 "$T/$n/gridmesh.db" "UPDATE meta SET v = replace(v, 'coap://', 'coaps://')
+			WHERE k IN ('parent', 'listen')"
+		sed -i 's/^insecure = true/insecure = false/' "$T/$n/gridnode.conf"
+	done
 }
