@@ -41,6 +41,8 @@ enum table_id {
 	T_PERSON,
 	T_CAT_EVENT,
 	T_CAT_COMPONENT,
+	T_CLASSIFY_RULE,      /* node/rules.h: text -> event class */
+	T_DISPATCH_RULE,      /* node/rules.h: event class, place -> assignee */
 	T__COUNT
 };
 
