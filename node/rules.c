@@ -527,7 +527,10 @@ enum gm_err rules_put(struct store *st, enum rule_kind k, const char *name,
 		area_given |= strcmp(tab->cols[cols[i]].name, "area") == 0;
 	}
 	v[schema_col(tab, "name", 4)] = gm_text(name);
-	if ((e = check_rule(st, k, tab, name, v, area_given)))
+	/* a rule switched off is never used: even a malformed one may be */
+	const struct gm_value *en = &v[schema_col(tab, "enabled", 7)];
+	bool off = en->type == GM_INT && en->i == 0;
+	if (!off && (e = check_rule(st, k, tab, name, v, area_given)))
 		goto out_free_set;
 	snprintf(key, sizeof(key), "%s:%s", store_code(st), name);
 	struct store_write w = {
@@ -650,6 +653,8 @@ static enum gm_err check_invalid(struct check_ctx *c, struct ruleset *rs)
 		return store_fail(c->st, GM_E_NOMEM, "out of memory");
 	for (size_t i = 0; i < rs->n && !c->stop; i++) {
 		const struct rule_row *r = &rs->rows[i];
+		if (!r->enabled)
+			continue;   /* inert, whatever it holds */
 		if (!r->name || !rules_name_valid(r->name)) {
 			issue_invalid(c, rs->kind, r->key, "no valid name");
 			continue;

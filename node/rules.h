@@ -147,7 +147,8 @@ typedef int (*rules_issue_cb)(void *ctx, const struct rules_issue *is);
 /*
  * Lists every problem with the rules this node holds: dispatch rules in
  * conflict at some place in this node's subtree (each pair once, at the
- * shallowest such place), and records that are not valid rules.  *n gets
+ * shallowest such place), and enabled records that are not valid rules
+ * (a disabled one is inert; a malformed rule may be disabled).  *n gets
  * the number of issues.
  */
 GM_WUR enum gm_err rules_check(struct store *st, rules_issue_cb cb, void *ctx, unsigned *n);

@@ -282,6 +282,17 @@ static void t_put_checks(void)
 	CU_ASSERT_EQUAL(rules_put(st, RULE_CLASSIFY, "c", 4, cc, cv, "x", key, 99), GM_E_INVAL);
 	CU_ASSERT_EQUAL(rules_set_enabled(st, RULE_CLASSIFY, "no-such-rule", false, "x", key, 99),
 			GM_E_NOTFOUND);
+
+	/* a malformed record (from elsewhere) is reported, and may be switched off */
+	struct issues is = { 0 };
+	unsigned n;
+	put_dispatch(st, "440106", "junk", "9", NULL, "x", 2, 1);
+	CU_ASSERT_EQUAL(rules_check(st, on_issue, &is, &n), GM_OK);
+	CU_ASSERT_EQUAL(is.invalid, 1);
+	CU_ASSERT_EQUAL(rules_set_enabled(st, RULE_DISPATCH, "junk", false, "x", key, 99), GM_OK);
+	memset(&is, 0, sizeof(is));
+	CU_ASSERT_EQUAL(rules_check(st, on_issue, &is, &n), GM_OK);
+	CU_ASSERT_EQUAL(n, 0);
 	store_close(st);
 }
 
