@@ -202,6 +202,18 @@ static bool kind_arg(struct ctl *c, const char *s, enum rule_kind *k)
 	return false;
 }
 
+/* Takes the rule kind that comes first (argv[1]); the options follow. */
+static int shift_kind(struct ctl *c, int *argc, char ***argv, enum rule_kind *k)
+{
+	if (*argc < 2 || (*argv)[1][0] == '-')
+		return ctl_usage(c);
+	if (!kind_arg(c, (*argv)[1], k))
+		return EX_USAGE;
+	(*argc)--;
+	(*argv)++;
+	return EX_OK;
+}
+
 static const char *opt_name(const struct option *opts, int val)
 {
 	for (; opts->name; opts++)
@@ -238,12 +250,8 @@ int cmd_rule_add(struct ctl *c, int argc, char **argv)
 	double d;
 	int o;
 
-	if (argc < 2 || argv[1][0] == '-')
-		return ctl_usage(c);
-	if (!kind_arg(c, argv[1], &k))
-		return EX_USAGE;
-	argc--;
-	argv++;
+	if ((o = shift_kind(c, &argc, &argv, &k)))
+		return o;
 	optind = 1;
 	while ((o = ctl_getopt(c, argc, argv, opts)) != -1) {
 		if (o > 0 && strchr(k == RULE_CLASSIFY ? dispatch_only : classify_only, o)) {
@@ -359,7 +367,7 @@ static void row_text(const struct ruleset *rs, const struct rule_row *r, bool al
 	char a[64], b[64], p[64];
 	const char *from = r->scope[0] ? r->scope : "default";
 	if (rs->kind == RULE_CLASSIFY) {
-		printf("%-26s %-4s %-2s %3s  %-3s %-15s %s", r->name ? r->name : r->key,
+		printf("%-26s %-5s %-4s %3s  %-3s %-15s %s", r->name ? r->name : r->key,
 		       ctl_value_str(rules_val(rs, r, "class"), a, sizeof(a)),
 		       ctl_value_str(rules_val(rs, r, "lang"), b, sizeof(b)),
 		       ctl_value_str(rules_val(rs, r, "weight"), p, sizeof(p)),
@@ -368,7 +376,7 @@ static void row_text(const struct ruleset *rs, const struct rule_row *r, bool al
 		char area[32], h[32];
 		const struct gm_value *hv = rules_val(rs, r, "hours");
 		snprintf(h, sizeof(h), "%g", hv->type == GM_REAL ? hv->d : 0.0);
-		printf("%-24s %-4s %-15s %-4s %-24s %6s  %-3s %s",
+		printf("%-24s %-5s %-15s %-4s %-24s %6s  %-3s %s",
 		       r->name ? r->name : r->key,
 		       ctl_value_str(rules_val(rs, r, "class"), a, sizeof(a)),
 		       ctl_value_str(rules_val(rs, r, "area"), area, sizeof(area)),
@@ -395,12 +403,8 @@ int cmd_rule_list(struct ctl *c, int argc, char **argv)
 	bool all = false;
 	int o;
 
-	if (argc < 2 || argv[1][0] == '-')
-		return ctl_usage(c);
-	if (!kind_arg(c, argv[1], &k))
-		return EX_USAGE;
-	argc--;
-	argv++;
+	if ((o = shift_kind(c, &argc, &argv, &k)))
+		return o;
 	optind = 1;
 	while ((o = ctl_getopt(c, argc, argv, opts)) != -1) {
 		switch (o) {
@@ -424,10 +428,10 @@ int cmd_rule_list(struct ctl *c, int argc, char **argv)
 	json_t *arr = c->json ? json_array() : NULL;
 	if (!c->json) {
 		if (k == RULE_CLASSIFY)
-			printf("%-26s %-4s %-2s %3s  %-3s %-15s %s\n", "NAME", "CLASS", "LANG",
+			printf("%-26s %-5s %-4s %3s  %-3s %-15s %s\n", "NAME", "CLASS", "LANG",
 			       "W", "ON", "FROM", "PHRASES");
 		else
-			printf("%-24s %-4s %-15s %-4s %-24s %6s  %-3s %s\n", "NAME", "CLASS", "AREA",
+			printf("%-24s %-5s %-15s %-4s %-24s %6s  %-3s %s\n", "NAME", "CLASS", "AREA",
 			       "PRIO", "ASSIGNEE", "HOURS", "ON", "FROM");
 	}
 	for (size_t i = 0; i < rs->n; i++) {
