@@ -43,7 +43,7 @@ SAN_UNIT_OBJ = $(UNIT_SRC:%.c=$(B)/asan/%.o)
 SAN_CTL_OBJ = $(CTL_SRC:%.c=$(B)/asan/%.o)
 
 .PHONY: all deps test unit unit-asan integration demo bench install clean check-deps
-all: $(B)/gridctl $(B)/gridbench $(if $(wildcard node/gridnode.c),$(B)/gridnode)
+all: $(B)/gridctl $(B)/gridbench $(B)/grideval $(if $(wildcard node/gridnode.c),$(B)/gridnode)
 
 # V=1 shows the compiler lines
 Q = $(if $(V),,@)
@@ -69,6 +69,10 @@ $(B)/gridnode: $(B)/obj/node/gridnode.o $(B)/libgridmesh.a
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
 $(B)/gridbench: $(BENCH_OBJ) $(B)/libgridmesh.a
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+# classification accuracy on the LA 311 requests (tools/eval_classify.c)
+$(B)/grideval: $(B)/obj/tools/eval_classify.o $(B)/obj/tools/bench_common.o $(B)/libgridmesh.a
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
 # every tests/unit/*.c may define t_init_<name>_tests(); list them all

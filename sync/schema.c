@@ -86,6 +86,32 @@ static const struct col_def resident_agg_cols[] = {
 	C("updated", GM_INT, 0),
 };
 
+/*
+ * Rules (node/rules.h).  A rule is named; a node overrides a rule from
+ * above by writing its own record of the same name (key "<code>:<name>",
+ * scope its code), and at any place the record whose scope is the longest
+ * prefix of that place wins.  Genesis rows (data/classify-rules.csv, dispatch-rules.csv) have scope ""
+ * and key = name.  enabled nil counts as on.
+ */
+static const struct col_def classify_rule_cols[] = {
+	C("name", GM_TEXT, COL_REQUIRED),
+	C("class", GM_TEXT, COL_REQUIRED),      /* the event class it votes for */
+	C("lang", GM_TEXT, COL_REQUIRED),       /* zh: substrings, en: stemmed words */
+	C("phrases", GM_TEXT, COL_REQUIRED),    /* "a|b" alternatives, "a+b" all of */
+	C("weight", GM_INT, COL_REQUIRED),
+	C("enabled", GM_INT, 0),
+};
+
+static const struct col_def dispatch_rule_cols[] = {
+	C("name", GM_TEXT, COL_REQUIRED),
+	C("class", GM_TEXT, COL_REQUIRED),      /* event class, major class or "*" */
+	C("area", GM_TEXT, 0),                  /* ticket scopes it covers; nil: all */
+	C("priority", GM_INT, 0),               /* ticket priority it is for; nil: any */
+	C("assignee", GM_TEXT, COL_REQUIRED),   /* department or worker */
+	C("hours", GM_REAL, COL_REQUIRED),      /* deadline, hours after dispatch */
+	C("enabled", GM_INT, 0),
+};
+
 #define N(a) (uint8_t)(sizeof(a) / sizeof((a)[0]))
 
 static const struct table_def tables[T__COUNT] = {
@@ -98,6 +124,8 @@ static const struct table_def tables[T__COUNT] = {
 	{ T_NODE_CERT, "node_cert", CLS_REF, N(cert_cols), cert_cols },
 	{ T_REVOCATION, "revocation", CLS_REF, N(revocation_cols), revocation_cols },
 	{ T_RESIDENT_AGG, "resident_agg", CLS_SHARED, N(resident_agg_cols), resident_agg_cols },
+	{ T_CLASSIFY_RULE, "classify_rule", CLS_REF, N(classify_rule_cols), classify_rule_cols },
+	{ T_DISPATCH_RULE, "dispatch_rule", CLS_REF, N(dispatch_rule_cols), dispatch_rule_cols },
 };
 
 const struct table_def *schema_table(unsigned id)

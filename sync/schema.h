@@ -44,6 +44,8 @@ enum table_id {
 	T_NODE_CERT,
 	T_REVOCATION,
 	T_RESIDENT_AGG,
+	T_CLASSIFY_RULE,      /* node/rules.h: text -> event class */
+	T_DISPATCH_RULE,      /* node/rules.h: event class, place -> assignee */
 	T__COUNT
 };
 

@@ -9,4 +9,5 @@ rm -f "$out"
 export GRIDMESH_DATA=$top/data
 "$top/build/gridbench" --data "$top/data" --out "$out"
 "$top/build/gridbench" --data "$top/data" --out "$out" net
+"$top/build/grideval" --data "$top/data" --out "$out"
 echo "results: $out"

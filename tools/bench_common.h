@@ -24,6 +24,10 @@ struct bench_ticket {
 int bench_workload(const char *datadir, unsigned n, const char *code,
 		   struct bench_ticket **out);
 
+/* The GB/T 30428 event class of an LA 311 request type, NULL for "Other"
+ * and unknown types (the mapping and its reasons: bench_common.c). */
+const char *bench_la_class(const char *type);
+
 /* Sets key = value in results.json (read, update, rewrite). */
 void bench_result(const char *path, const char *key, double value);
 void bench_result_bool(const char *path, const char *key, int value);

@@ -113,5 +113,20 @@ int cmd_enrol_child(struct ctl *c, int argc, char **argv);
 int cmd_revoke(struct ctl *c, int argc, char **argv);
 int cmd_certs(struct ctl *c, int argc, char **argv);
 int cmd_status(struct ctl *c, int argc, char **argv);
+int cmd_classify(struct ctl *c, int argc, char **argv);
+int cmd_rule_add(struct ctl *c, int argc, char **argv);
+int cmd_rule_list(struct ctl *c, int argc, char **argv);
+int cmd_rule_enable(struct ctl *c, int argc, char **argv);
+int cmd_rule_disable(struct ctl *c, int argc, char **argv);
+int cmd_rules_check(struct ctl *c, int argc, char **argv);
+int cmd_ticket_dispatch(struct ctl *c, int argc, char **argv);
+
+/* ctl_rules.c, for ticket add and update: the clear best class of `text`
+ * at place `at` into out (its reasons on stderr), or EX_FAIL with the top
+ * candidates on stderr; and dispatch by rules after registration (what
+ * happened on stderr; never fails the registration). */
+int ctl_propose_category(struct ctl *c, const char *at, const char *text, char *out,
+			 size_t outlen);
+void ctl_auto_dispatch(struct ctl *c, const char *id);
 
 #endif

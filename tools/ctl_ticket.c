@@ -70,7 +70,8 @@ int cmd_ticket_add(struct ctl *c, int argc, char **argv)
 	const struct table_def *t = tickets();
 	struct ctl_fields f = { 0 };
 	const char *category = NULL, *title = NULL, *scope = NULL, *reporter = NULL;
-	const char *phone = NULL, *status = "reported";
+	const char *phone = NULL, *status = "reported", *desc = NULL, *address = NULL;
+	char proposed[16];
 	bool has_lat = false, has_lon = false;
 	double lat = 0, lon = 0;
 	long long v;
@@ -82,7 +83,10 @@ int cmd_ticket_add(struct ctl *c, int argc, char **argv)
 		switch (o) {
 		case 'c': category = optarg; break;
 		case 't': title = optarg; break;
-		case 'D': ctl_set(&f, t, "descr", gm_text(optarg)); break;
+		case 'D':
+			desc = optarg;
+			ctl_set(&f, t, "descr", gm_text(optarg));
+			break;
 		case 'a':
 			if (!ctl_parse_double(c, "--lat", optarg, -90, 90, &lat))
 				return EX_USAGE;
@@ -93,7 +97,10 @@ int cmd_ticket_add(struct ctl *c, int argc, char **argv)
 				return EX_USAGE;
 			has_lon = true;
 			break;
-		case 'A': ctl_set(&f, t, "address", gm_text(optarg)); break;
+		case 'A':
+			address = optarg;
+			ctl_set(&f, t, "address", gm_text(optarg));
+			break;
 		case 'p':
 			if (!ctl_parse_int(c, "--priority", optarg, 1, 5, &v))
 				return EX_USAGE;
@@ -124,9 +131,9 @@ int cmd_ticket_add(struct ctl *c, int argc, char **argv)
 		default: return EX_USAGE;
 		}
 	}
-	if (optind != argc || !category || !title) {
-		if (!category || !title)
-			ctl_err(c, "--category and --title are required");
+	if (optind != argc || !title) {
+		if (!title)
+			ctl_err(c, "--title is required");
 		return ctl_usage(c);
 	}
 	if (has_lat != has_lon) {
@@ -136,6 +143,16 @@ int cmd_ticket_add(struct ctl *c, int argc, char **argv)
 	if (!*title) {
 		ctl_err(c, "--title: empty");
 		return EX_USAGE;
+	}
+	if (!category) {
+		/* no class given: the rules in effect where the ticket lives propose one */
+		char text[4096];   /* the first few KB say what it is about */
+		snprintf(text, sizeof(text), "%s\n%s\n%s", title, desc ? desc : "",
+			 address ? address : "");
+		if (ctl_propose_category(c, scope ? scope : store_code(c->st), text, proposed,
+					 sizeof(proposed)))
+			return EX_FAIL;
+		category = proposed;
 	}
 	if (!category_ok(c, category))
 		return EX_FAIL;
@@ -198,11 +215,13 @@ int cmd_ticket_update(struct ctl *c, int argc, char **argv)
 		{ "desc", required_argument, NULL, 'D' },
 		{ "deadline", required_argument, NULL, 'd' },
 		{ "note", required_argument, NULL, 'n' },
+		{ "no-dispatch", no_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct table_def *t = tickets();
 	struct ctl_fields f = { 0 };
 	const char *status = NULL, *note = NULL;
+	bool dispatch = true;
 	long long v;
 	int o;
 
@@ -229,6 +248,7 @@ int cmd_ticket_update(struct ctl *c, int argc, char **argv)
 			ctl_set(&f, t, "deadline", gm_int(v));
 			break;
 		case 'n': note = optarg; break;
+		case 'N': dispatch = false; break;
 		default: return EX_USAGE;
 		}
 	}
@@ -264,7 +284,11 @@ int cmd_ticket_update(struct ctl *c, int argc, char **argv)
 		if (strcmp(status, "closed") == 0)
 			ctl_set(&f, t, "closed", gm_int((int64_t)(hlc_wall_ms() / 1000)));
 	}
-	return ctl_write(c, t, id, NULL, &f, note, W_UPDATE, false);
+	int rc = ctl_write(c, t, id, NULL, &f, note, W_UPDATE, false);
+	/* a registered ticket goes on to whoever the dispatch rules name */
+	if (rc == EX_OK && dispatch && status && strcmp(status, "registered") == 0)
+		ctl_auto_dispatch(c, id);
+	return rc;
 }
 
 int cmd_ticket_comment(struct ctl *c, int argc, char **argv)

@@ -22,13 +22,14 @@ static const struct ctl_cmd cmds[] = {
 	  "--level city|district|street|grid --code CODE [--parent coap://HOST:PORT]"
 	  " [--listen coap://HOST:PORT] [--ref DIR]", false },
 	{ "ticket", "add", cmd_ticket_add,
-	  "--category CODE --title TEXT [--desc TEXT] [--lat X --lon Y] [--address A]"
+	  "[--category CODE] --title TEXT [--desc TEXT] [--lat X --lon Y] [--address A]"
 	  " [--priority 1-5] [--source S] [--assignee A] [--deadline TIME] [--scope CODE]"
 	  " [--reporter NAME] [--phone P]", true },
 	{ "ticket", "update", cmd_ticket_update,
 	  "ID [--status S] [--assignee A] [--priority N] [--category CODE] [--title T]"
-	  " [--desc D] [--deadline TIME] [--note TEXT]", true },
+	  " [--desc D] [--deadline TIME] [--note TEXT] [--no-dispatch]", true },
 	{ "ticket", "comment", cmd_ticket_comment, "ID TEXT", true },
+	{ "ticket", "dispatch", cmd_ticket_dispatch, "ID [--dry-run] [--json]", true },
 	{ "ticket", "show", cmd_ticket_show, "ID [--json]", true },
 	{ "ticket", "list", cmd_ticket_list,
 	  "[--status S] [--category CODE] [--scope CODE] [--json]", true },
@@ -53,6 +54,15 @@ static const struct ctl_cmd cmds[] = {
 	{ "asset", "list", cmd_asset_list, "[--code CODE] [--state S] [--json]", true },
 	{ "asset", "delete", cmd_asset_delete, "ID", true },
 	{ "category", "list", cmd_category_list, "[--component] [--json]", true },
+	{ "classify", NULL, cmd_classify, "TEXT [--scope CODE] [--top N] [--json]", true },
+	{ "rule", "add", cmd_rule_add,
+	  "classify --name N [--class CODE] [--lang zh|en] [--phrases 'a|b|c+d'] [--weight W]"
+	  " | dispatch --name N [--class CODE|MAJOR|'*'] [--area CODE] [--priority 1-5]"
+	  " [--assignee A] [--hours H]", true },
+	{ "rule", "list", cmd_rule_list, "classify|dispatch [--all] [--at CODE] [--json]", true },
+	{ "rule", "disable", cmd_rule_disable, "classify|dispatch NAME", true },
+	{ "rule", "enable", cmd_rule_enable, "classify|dispatch NAME", true },
+	{ "rules", "check", cmd_rules_check, "[--json]", true },
 	{ "export", NULL, cmd_export, "[--since CURSOR] [--for CODE] -o FILE", true },
 	{ "import", NULL, cmd_import, "FILE...", true },
 	{ "digest", NULL, cmd_digest, "[--scope CODE] [--shared]", true },

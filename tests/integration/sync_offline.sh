@@ -14,7 +14,7 @@ wait_for 20 same_digest 440106012001001 g s d || fail "initial sync"
 
 say "grid goes offline; both sides edit the same fields"
 stop g
-ctl "$T/g" ticket update "$A" --status registered --note "grid: seen it" >/dev/null
+ctl "$T/g" ticket update "$A" --status registered --no-dispatch --note "grid: seen it" >/dev/null
 ctl "$T/g" ticket update "$B" --priority 1 >/dev/null
 sleep 0.05
 ctl "$T/d" ticket update "$A" --status rejected --note "district: duplicate" >/dev/null
