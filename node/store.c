@@ -180,27 +180,8 @@ static enum gm_err prepare_table(struct store *st, const struct table_def *t)
 	if ((e = prepare(st, &ts->sel_rid, (char *)b.p)))
 		goto out_free_buf;
 
-	gm_buf_reset(&b);
-	snprintf(head, sizeof(head), "INSERT INTO %s(id, _scope, _clk, _del, _last, ", t->name);
-	gm_buf_append(&b, head, strlen(head));
-	col_list(t, &b, "");
-	gm_buf_append(&b, ") VALUES(?,?,?,?,?", 18);
-	for (unsigned j = 0; j < t->ncols; j++)
-		gm_buf_append(&b, ",?", 2);
-	gm_buf_append(&b, ")", 2);
-	if ((e = prepare(st, &ts->ins, (char *)b.p)))
-		goto out_free_buf;
-
-	gm_buf_reset(&b);
-	snprintf(head, sizeof(head), "UPDATE %s SET _clk=?, _del=?, _last=?, ", t->name);
-	gm_buf_append(&b, head, strlen(head));
-	col_list(t, &b, "=?");
-	gm_buf_append(&b, " WHERE rowid=?", 15);
-	if (b.oom) {
+	if (b.oom)
 		e = GM_E_NOMEM;
-		goto out_free_buf;
-	}
-	e = prepare(st, &ts->upd, (char *)b.p);
 out_free_buf:
 	gm_buf_free(&b);
 	return e;
@@ -233,8 +214,10 @@ static void finalize_all(struct store *st)
 	for (unsigned i = 0; i < T__COUNT; i++) {
 		sqlite3_finalize(st->tabs[i].sel_key);
 		sqlite3_finalize(st->tabs[i].sel_rid);
-		sqlite3_finalize(st->tabs[i].ins);
-		sqlite3_finalize(st->tabs[i].upd);
+		for (unsigned k = 0; k < STMT_CACHE; k++) {
+			sqlite3_finalize(st->tabs[i].ins[k].s);
+			sqlite3_finalize(st->tabs[i].upd[k].s);
+		}
 	}
 	chlog_free(st->chlog);
 	st->chlog = NULL;

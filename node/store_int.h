@@ -14,12 +14,25 @@
 
 #define STORE_FORMAT 1
 
+/* A statement that writes only some columns, cached by their mask. */
+#define STMT_CACHE 6
+struct masked_stmt {
+	uint64_t mask;
+	sqlite3_stmt *s;
+	unsigned used;             /* clock for replacement */
+};
+
 /* Prepared once per table, finalised at close. */
 struct tab_stmts {
 	sqlite3_stmt *sel_key;     /* rowid, _scope, _clk, _del, _last, cols.. by id */
 	sqlite3_stmt *sel_rid;     /* id, _scope, _clk, _del, _last, cols.. by rowid */
-	sqlite3_stmt *ins;         /* id, _scope, _clk, _del, _last, cols.. */
-	sqlite3_stmt *upd;         /* _clk, _del, _last, cols.., rowid */
+	/*
+	 * Writes name only the columns that change: binding every column of a
+	 * wide table costs more than the row write itself for small changes.
+	 */
+	struct masked_stmt ins[STMT_CACHE];  /* id, _scope, _clk, _del, _last, mask cols */
+	struct masked_stmt upd[STMT_CACHE];  /* _clk, _del, _last, mask cols, rowid */
+	unsigned tick;
 };
 
 struct store {
@@ -79,6 +92,8 @@ static inline uint64_t store_home(const char *scope)
 void store_copy_str(char *dst, size_t cap, const char *src, size_t len);
 /* Writes r back (insert if r->rid == 0, setting r->rid). */
 enum gm_err store_save(struct store *st, const struct store_rec *r);
+/* The same, writing only the columns in `mask` (and the bookkeeping). */
+enum gm_err store_save_cols(struct store *st, const struct store_rec *r, uint64_t mask);
 
 /* The merge step shared by local writes and received batches. */
 struct merge_change {

@@ -174,26 +174,88 @@ out_reset:
 	return e;
 }
 
-enum gm_err store_save(struct store *st, const struct store_rec *r)
+/* The cached statement writing `mask` columns of r's table, made if new. */
+static sqlite3_stmt *masked(struct store *st, const struct table_def *tab, bool insert,
+			    uint64_t mask)
+{
+	struct tab_stmts *ts = &st->tabs[tab->id];
+	struct masked_stmt *c = insert ? ts->ins : ts->upd, *victim = &c[0];
+	struct gm_buf b;
+	char head[160];
+	ts->tick++;
+	for (unsigned k = 0; k < STMT_CACHE; k++) {
+		if (c[k].s && c[k].mask == mask) {
+			c[k].used = ts->tick;
+			return c[k].s;
+		}
+		if (!c[k].s || c[k].used < victim->used)
+			victim = &c[k];
+	}
+	gm_buf_init(&b);
+	if (insert) {
+		snprintf(head, sizeof(head), "INSERT INTO %s(id, _scope, _clk, _del, _last", tab->name);
+		gm_buf_append(&b, head, strlen(head));
+		for (unsigned j = 0; j < tab->ncols; j++) {
+			if (!((mask >> j) & 1))
+				continue;
+			gm_buf_append(&b, ", ", 2);
+			gm_buf_append(&b, tab->cols[j].name, strlen(tab->cols[j].name));
+		}
+		gm_buf_append(&b, ") VALUES(?,?,?,?,?", 18);
+		for (unsigned j = 0; j < tab->ncols; j++)
+			if ((mask >> j) & 1)
+				gm_buf_append(&b, ",?", 2);
+		gm_buf_append(&b, ")", 2);
+	} else {
+		snprintf(head, sizeof(head), "UPDATE %s SET _clk=?, _del=?, _last=?", tab->name);
+		gm_buf_append(&b, head, strlen(head));
+		for (unsigned j = 0; j < tab->ncols; j++) {
+			if (!((mask >> j) & 1))
+				continue;
+			gm_buf_append(&b, ", ", 2);
+			gm_buf_append(&b, tab->cols[j].name, strlen(tab->cols[j].name));
+			gm_buf_append(&b, "=?", 2);
+		}
+		gm_buf_append(&b, " WHERE rowid=?", 15);
+	}
+	sqlite3_stmt *s = NULL;
+	if (!b.oom && sqlite3_prepare_v3(st->db, (char *)b.p, -1, SQLITE_PREPARE_PERSISTENT, &s,
+					 NULL) != SQLITE_OK)
+		s = NULL;
+	gm_buf_free(&b);
+	if (!s)
+		return NULL;
+	sqlite3_finalize(victim->s);
+	victim->s = s;
+	victim->mask = mask;
+	victim->used = ts->tick;
+	return s;
+}
+
+enum gm_err store_save_cols(struct store *st, const struct store_rec *r, uint64_t mask)
 {
 	const struct table_def *tab = r->tab;
 	uint8_t clk[ROWCLK_MAX_BLOB], del[16];
 	size_t clklen = 0;
 	bool deleted = !clk_zero(r->del);
-	sqlite3_stmt *s;
+	uint64_t all = tab->ncols >= 64 ? ~0ull : (1ull << tab->ncols) - 1;
 	int i = 1;
 
+	/* a tombstone clears every column; a new row names only what it has */
+	if (deleted)
+		mask = all;
+	mask &= all;
 	if (!deleted)
 		clklen = rowclk_encode(&r->rc, store_home(r->scope), clk);
 	put64(del, r->del.t);
 	put64(del + 8, r->del.node);
 
+	sqlite3_stmt *s = masked(st, tab, r->rid == 0, mask);
+	if (!s)
+		return store_dberr(st, "prepare write");
 	if (r->rid == 0) {
-		s = st->tabs[tab->id].ins;
 		sqlite3_bind_text(s, i++, r->key, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, i++, r->scope, -1, SQLITE_STATIC);
-	} else {
-		s = st->tabs[tab->id].upd;
 	}
 	if (deleted)
 		sqlite3_bind_null(s, i++);
@@ -205,6 +267,8 @@ enum gm_err store_save(struct store *st, const struct store_rec *r)
 		sqlite3_bind_null(s, i++);
 	sqlite3_bind_int64(s, i++, r->last);
 	for (unsigned j = 0; j < tab->ncols; j++) {
+		if (!((mask >> j) & 1))
+			continue;
 		if (deleted)
 			sqlite3_bind_null(s, i++);
 		else
@@ -219,6 +283,11 @@ enum gm_err store_save(struct store *st, const struct store_rec *r)
 	if (rc != SQLITE_DONE)
 		return store_dberr(st, r->rid ? "update record" : "insert record");
 	return GM_OK;
+}
+
+enum gm_err store_save(struct store *st, const struct store_rec *r)
+{
+	return store_save_cols(st, r, ~0ull);
 }
 
 /*
@@ -358,7 +427,12 @@ enum gm_err store_merge(struct store *st, struct store_rec *r, const struct merg
 	/* the row points at its newest change before that change is logged */
 	uint64_t id = chlog_next_id(st);
 	r->last = (int64_t)id;
-	if ((e = store_save(st, r)))
+	uint64_t cols = out.won;
+	if (fresh)
+		for (unsigned j = 0; j < tab->ncols; j++)
+			if (r->vals[j].type == GM_NIL)
+				cols &= ~(1ull << j);
+	if ((e = store_save_cols(st, r, cols)))
 		return e;
 	if (fresh)
 		r->rid = sqlite3_last_insert_rowid(st->db);

@@ -8,7 +8,8 @@ enum gm_err store_put(struct store *st, const struct store_write *w, uint64_t *t
 {
 	const struct table_def *tab = w->tab;
 	struct gm_value vals[ROWCLK_MAX_COLS];
-	char *sealed[ROWCLK_MAX_COLS] = { 0 };
+	char *sealed[ROWCLK_MAX_COLS];
+	unsigned nsealed = 0;
 	uint64_t mask = 0, won;
 	enum gm_err e;
 
@@ -40,6 +41,8 @@ enum gm_err store_put(struct store *st, const struct store_write *w, uint64_t *t
 		    vals[j].type != GM_TEXT || fieldcrypt_is_sealed(&vals[j]))
 			continue;
 		size_t n = fieldcrypt_sealed_len(vals[j].len);
+		if (!nsealed++)
+			memset(sealed, 0, sizeof(sealed));
 		sealed[j] = malloc(n);
 		if (!sealed[j] || !fieldcrypt_seal(st->field_key, tab->name, tab->cols[j].name, w->key,
 						   &vals[j], sealed[j], n)) {
@@ -120,7 +123,8 @@ enum gm_err store_put(struct store *st, const struct store_write *w, uint64_t *t
 	if (!e && t_out)
 		*t_out = mc.clk.t;
 out_free:
-	for (unsigned j = 0; j < ROWCLK_MAX_COLS; j++)
-		free(sealed[j]);
+	if (nsealed)
+		for (unsigned j = 0; j < tab->ncols; j++)
+			free(sealed[j]);
 	return e;
 }
