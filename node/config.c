@@ -9,7 +9,7 @@
 #include "log.h"
 #include "store.h"
 
-enum opt_type { OPT_INT, OPT_STR, OPT_BOOL, OPT_URI, OPT_LOGLEVEL };
+enum opt_type { OPT_INT, OPT_STR, OPT_BOOL, OPT_URI, OPT_LOGLEVEL, OPT_FETCH };
 
 struct opt {
 	const char *section;
@@ -55,6 +55,10 @@ static const struct opt opts[] = {
 	  "refuse changes stamped further ahead of our clock"),
 	O("security", insecure, OPT_BOOL, insecure, 0, 0, "false",
 	  "allow plain coap:// links without DTLS (tests of the protocol only)"),
+	O("blobs", max_kb, OPT_INT, blob_max_kb, 1, 1048576, "10240",
+	  "largest attachment (photo, audio, video) accepted, KiB"),
+	O("blobs", fetch, OPT_FETCH, blob_fetch, 0, 0, "eager",
+	  "eager: fetch attachments the parent sends down; lazy: only when read"),
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
@@ -98,6 +102,13 @@ static int set(struct config *c, const struct opt *o, const char *v, char *why, 
 			return -1;
 		}
 		memcpy(p, v, strlen(v) + 1);
+		return 0;
+	case OPT_FETCH:
+		if (strcmp(v, "eager") && strcmp(v, "lazy")) {
+			snprintf(why, wlen, "%s: '%s' is not eager or lazy", o->name, v);
+			return -1;
+		}
+		snprintf(p, o->size, "%s", v);
 		return 0;
 	case OPT_LOGLEVEL:
 		if (!log_level_parse(v, &lv)) {

@@ -40,6 +40,9 @@ struct config {
 	int max_drift_s;           /* refuse peers' clocks further ahead */
 	/* [security] */
 	bool insecure;             /* plain UDP, no DTLS */
+	/* [blobs] */
+	int blob_max_kb;           /* largest attachment accepted, KiB */
+	char blob_fetch[8];        /* "eager": fetch what the parent sends down; "lazy": on read */
 };
 
 void config_defaults(struct config *c);

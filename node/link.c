@@ -10,6 +10,7 @@
 #include "net.h"
 #include "store_int.h"
 #include "identity.h"
+#include "blobs.h"
 #include <sodium.h>
 #include "../proto/bundle.h"
 #include "../proto/wire.h"
@@ -47,6 +48,16 @@ struct link {
 	int64_t last_ok_saved;
 	char last_err[256];
 	uint8_t psk[32];
+
+	/* the attachment being moved, one request at a time */
+	struct {
+		char hex[BLOB_HEX + 1];
+		uint64_t off, total;
+		bool stat_done;       /* up: the parent told us where to resume */
+		char skip[BLOB_HEX + 1]; /* blobs before this one wait for later */
+		uint64_t retry_at;
+	} blob;
+	bool fetch_down;
 };
 
 static int64_t meta_cursor(struct store *st, const char *key)
@@ -214,12 +225,187 @@ static bool start_observe(struct link *l)
 	return coap_send(l->session, pdu) != COAP_INVALID_MID;
 }
 
+/* ------------------------------------------------------------- blobs */
+
+static uint64_t attachment_size(struct link *l, const char *hex)
+{
+	sqlite3_stmt *s;
+	uint64_t n = 0;
+	if (sqlite3_prepare_v2(store_db(l->st), "SELECT size FROM attachment WHERE hash = ?"
+						" AND _del IS NULL LIMIT 1", -1, &s, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(s, 1, hex, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = (uint64_t)sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
+static coap_pdu_t *blob_request(struct link *l, coap_pdu_code_t code, const char *hex)
+{
+	char q[96];
+	coap_pdu_t *pdu = new_request(l, code, NET_PATH_BLOB, l->token, &l->token_len);
+	if (!pdu)
+		return NULL;
+	add_child_query(l, pdu);
+	snprintf(q, sizeof(q), "h=%s", hex);
+	net_add_query(pdu, q);
+	return pdu;
+}
+
+/*
+ * The next step of moving an attachment: up (ask where the parent is,
+ * then send chunks from there) or down (fetch chunks from where our
+ * partial copy ends).  Returns the op started, or LOP_NONE if nothing to do.
+ */
+static enum linksm_op start_blob(struct link *l, uint64_t now)
+{
+	const char *dir = store_dir(l->st);
+	char q[48];
+	bool complete;
+	if (now < l->blob.retry_at)
+		return LOP_NONE;
+	/* up */
+	while (blob_next(l->st, BLOB_UP, l->blob.skip[0] ? l->blob.skip : NULL, l->blob.hex)) {
+		int64_t size = blob_size(dir, l->blob.hex);
+		if (size < 0) {
+			blob_done(l->st, BLOB_UP, l->blob.hex);   /* nothing to send */
+			continue;
+		}
+		l->blob.total = (uint64_t)size;
+		coap_pdu_t *pdu;
+		if (!l->blob.stat_done) {
+			pdu = blob_request(l, COAP_REQUEST_CODE_GET, l->blob.hex);
+			if (pdu && coap_send(l->session, pdu) != COAP_INVALID_MID)
+				return LOP_BLOB_UP;
+			return LOP_NONE;
+		}
+		uint64_t n = l->blob.total - l->blob.off;
+		if (n > BLOB_CHUNK)
+			n = BLOB_CHUNK;
+		struct gm_buf b;
+		gm_buf_init(&b);
+		if (!gm_buf_reserve(&b, n ? n : 1))
+			return LOP_NONE;
+		ssize_t got = blob_read(dir, l->blob.hex, l->blob.off, b.p, (size_t)n);
+		if (got < 0) {
+			gm_buf_free(&b);
+			return LOP_NONE;
+		}
+		b.len = (size_t)got;
+		pdu = blob_request(l, COAP_REQUEST_CODE_POST, l->blob.hex);
+		if (!pdu) {
+			gm_buf_free(&b);
+			return LOP_NONE;
+		}
+		snprintf(q, sizeof(q), "o=%llu", (unsigned long long)l->blob.off);
+		net_add_query(pdu, q);
+		snprintf(q, sizeof(q), "t=%llu", (unsigned long long)l->blob.total);
+		net_add_query(pdu, q);
+		return send_with_body(l, pdu, &b) ? LOP_BLOB_UP : LOP_NONE;
+	}
+	/* down */
+	if (!l->fetch_down)
+		return LOP_NONE;
+	while (blob_next(l->st, BLOB_DOWN, l->blob.skip[0] ? l->blob.skip : NULL, l->blob.hex)) {
+		l->blob.off = blob_have(dir, l->blob.hex, &complete);
+		l->blob.total = attachment_size(l, l->blob.hex);
+		if (complete || !l->blob.total) {
+			blob_done(l->st, BLOB_DOWN, l->blob.hex);
+			continue;
+		}
+		coap_pdu_t *pdu = blob_request(l, COAP_REQUEST_CODE_GET, l->blob.hex);
+		if (!pdu)
+			return LOP_NONE;
+		snprintf(q, sizeof(q), "o=%llu", (unsigned long long)l->blob.off);
+		net_add_query(pdu, q);
+		snprintf(q, sizeof(q), "n=%u", BLOB_CHUNK);
+		net_add_query(pdu, q);
+		return coap_send(l->session, pdu) != COAP_INVALID_MID ? LOP_BLOB_DOWN : LOP_NONE;
+	}
+	/* a full round with some skipped: come back to them later */
+	if (l->blob.skip[0]) {
+		l->blob.skip[0] = 0;
+		l->blob.retry_at = now + 30000;
+	}
+	return LOP_NONE;
+}
+
+/* This blob waits: the parent lacks it, or refuses it for now. */
+static void blob_skip(struct link *l)
+{
+	snprintf(l->blob.skip, sizeof(l->blob.skip), "%s", l->blob.hex);
+	l->blob.stat_done = false;
+}
+
+static enum linksm_result on_blob_up(struct link *l, const coap_pdu_t *rcvd, const uint8_t *p,
+				     size_t len)
+{
+	struct wire_blob w;
+	coap_pdu_code_t code = coap_pdu_get_code(rcvd);
+	if (wire_blob_decode(p, len, &w)) {
+		note_fail(l, "blob push", "reply does not decode");
+		return LR_FAIL;
+	}
+	if (w.complete) {
+		log_info("blob %.12s delivered to the parent", l->blob.hex);
+		blob_done(l->st, BLOB_UP, l->blob.hex);
+		l->blob.stat_done = false;
+		return LR_OK;
+	}
+	(void)code;
+	/* 2.05 to the state request, 2.04 after a chunk, 4.09 out of step */
+	l->blob.off = w.have <= l->blob.total ? w.have : 0;
+	l->blob.stat_done = true;
+	return LR_OK;
+}
+
+static enum linksm_result on_blob_down(struct link *l, const uint8_t *p, size_t len)
+{
+	bool complete;
+	uint64_t max = (uint64_t)l->cfg->blob_max_kb * 1024;
+	enum gm_err e = blob_append(store_dir(l->st), l->blob.hex, l->blob.off, l->blob.total, p,
+				    len, max, &complete);
+	if (e == GM_E_AUTH) {
+		/* corrupted on the way or at the parent: it is fetched again */
+		log_warn("blob %.12s from the parent does not match its hash; fetching it again",
+			 l->blob.hex);
+		store_count_reject(l->st, "corrupt blob from parent", l->blob.hex);
+		return LR_OK;
+	}
+	if (e == GM_E_STATE || (e == GM_OK && !len && !complete)) {
+		blob_skip(l);
+		return LR_OK;
+	}
+	if (e) {
+		note_fail(l, "blob fetch", gm_strerror(e));
+		return LR_FAIL;
+	}
+	if (complete) {
+		log_info("blob %.12s fetched from the parent", l->blob.hex);
+		blob_done(l->st, BLOB_DOWN, l->blob.hex);
+	}
+	return LR_OK;
+}
+
 uint64_t link_run(struct link *l, uint64_t now)
 {
 	uint64_t wake;
 	for (;;) {
 		enum linksm_op op = linksm_next(&l->sm, now, &wake);
 		bool ok = false, nothing = false;
+		if (op == LOP_NONE && !l->sm.inflight && !l->sm.down && l->sm.registered) {
+			/* attachments move when the records are in step */
+			op = start_blob(l, now);
+			if (op != LOP_NONE) {
+				linksm_start(&l->sm, op);
+				l->op = op;
+				net_body_free(&l->body);
+				return now;
+			}
+			if (l->blob.retry_at > now && l->blob.retry_at < wake)
+				wake = l->blob.retry_at;
+		}
 		if (op == LOP_NONE)
 			return wake;
 		linksm_start(&l->sm, op);
@@ -323,6 +509,8 @@ static enum linksm_result on_pull_reply(struct link *l, const uint8_t *p, size_t
 	if (in.batches) {
 		log_info("pulled %u batches (%llu changes) from parent", in.batches,
 			 (unsigned long long)in.applied);
+		if (l->fetch_down && blob_queue_missing(l->st, store_dir(l->st)))
+			log_err("queueing attachments to fetch: %s", store_errmsg(l->st));
 		if (l->on_batches)
 			l->on_batches(l->cb_ctx);
 	}
@@ -350,6 +538,26 @@ static coap_response_t on_response(coap_session_t *s, const coap_pdu_t *sent,
 	if (!is_req && !is_obs)
 		return COAP_RESPONSE_FAIL;   /* unknown token: RST it */
 
+	if (is_req && (l->op == LOP_BLOB_UP || l->op == LOP_BLOB_DOWN) &&
+	    COAP_RESPONSE_CLASS(code) == 4) {
+		/* expected answers of the blob exchange, not link failures */
+		unsigned detail = code & 0x1f;
+		l->body.max = 4096;
+		if (l->op == LOP_BLOB_UP && detail == 9 &&
+		    net_body_add(&l->body, rcvd, net_now_ms()) == NB_DONE) {
+			enum linksm_result r = on_blob_up(l, rcvd, l->body.p, l->body.len);
+			net_body_free(&l->body);
+			finish(l, r);
+			return COAP_RESPONSE_OK;
+		}
+		net_body_free(&l->body);
+		if (l->op == LOP_BLOB_UP && detail == 0)
+			l->blob.off = 0;           /* corrupt at the parent: start over */
+		else
+			blob_skip(l);              /* 4.04 not there yet, 4.03 no record yet */
+		finish(l, LR_OK);
+		return COAP_RESPONSE_OK;
+	}
 	if (COAP_RESPONSE_CLASS(code) != 2) {
 		char why[160];
 		size_t dl = 0;
@@ -409,6 +617,12 @@ static coap_response_t on_response(coap_session_t *s, const coap_pdu_t *sent,
 		break;
 	case LOP_PULL:
 		r = on_pull_reply(l, l->body.p, l->body.len);
+		break;
+	case LOP_BLOB_UP:
+		r = on_blob_up(l, rcvd, l->body.p, l->body.len);
+		break;
+	case LOP_BLOB_DOWN:
+		r = on_blob_down(l, l->body.p, l->body.len);
 		break;
 	default:
 		break;
@@ -506,6 +720,7 @@ enum gm_err link_new(coap_context_t *ctx, struct store *st, const struct config 
 		.observe = observe,
 	};
 	linksm_init(&l->sm, &lc, net_now_ms());
+	l->fetch_down = !strcmp(cfg->blob_fetch, "eager");
 	coap_session_set_app_data(l->session, l);
 	coap_register_response_handler(ctx, on_response);
 	coap_register_nack_handler(ctx, on_nack);
@@ -532,6 +747,18 @@ void link_free(struct link *l)
 	net_body_free(&l->body);
 	sodium_memzero(l->psk, sizeof(l->psk));
 	free(l);
+}
+
+void link_fetch_blobs(struct link *l)
+{
+	l->fetch_down = true;
+}
+
+bool link_blobs_idle(struct link *l)
+{
+	if (l->blob.retry_at > net_now_ms())
+		return true;    /* what is left waits for the parent */
+	return !blob_pending(l->st, BLOB_UP) && (!l->fetch_down || !blob_pending(l->st, BLOB_DOWN));
 }
 
 void link_want_push(struct link *l)

@@ -44,6 +44,10 @@ GM_WUR enum gm_err link_new(coap_context_t *ctx, struct store *st, const struct 
 void link_free(struct link *l);
 void link_set_config(struct link *l, const struct config *cfg);
 
+/* Fetch queued attachments from the parent even with fetch = lazy. */
+void link_fetch_blobs(struct link *l);
+/* No attachment waits to move (up, or down when fetching). */
+bool link_blobs_idle(struct link *l);
 /* New local or child batches may need pushing. */
 void link_want_push(struct link *l);
 /* Makes the next request if one is due; returns when to call again (ms). */

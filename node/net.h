@@ -27,6 +27,7 @@ struct config;
 #define NET_PATH_DOWN "v1/down"
 #define NET_PATH_BELL "v1/bell"
 #define NET_PATH_STATUS "v1/status"
+#define NET_PATH_BLOB "v1/blob"
 
 #define NET_CT_OCTETS 42   /* msgpack bodies (application/octet-stream) */
 #define NET_CT_JSON 50

@@ -11,6 +11,7 @@
 #include "net.h"
 #include "store_int.h"
 #include "identity.h"
+#include "blobs.h"
 #include <sodium.h>
 #include "../proto/wire.h"
 
@@ -384,6 +385,162 @@ static int on_event(coap_session_t *s, const coap_event_t ev)
 	return 0;
 }
 
+/* ------------------------------------------------------------- blobs */
+
+static bool blob_query(struct server *srv, coap_session_t *s, const coap_string_t *q,
+		       coap_pdu_t *resp, char hex[BLOB_HEX + 1])
+{
+	if (!net_query_get(q, "h", hex, BLOB_HEX + 1) || !blob_hash_valid(hex)) {
+		refuse(srv, s, resp, COAP_RESPONSE_CODE_BAD_REQUEST, "bad blob request",
+		       "h= must be a 64-digit lowercase hex BLAKE2b-256 hash");
+		return false;
+	}
+	return true;
+}
+
+static bool u64_query(const coap_string_t *q, const char *k, uint64_t *v)
+{
+	char buf[24], *end;
+	if (!net_query_get(q, k, buf, sizeof(buf)))
+		return false;
+	unsigned long long n = strtoull(buf, &end, 10);
+	if (*end || buf[0] == '-' || buf[0] == 0)
+		return false;
+	*v = n;
+	return true;
+}
+
+/* A child may send us only blobs of attachments in its own subtree. */
+static bool attachment_known(struct server *srv, const char *hex, const char *code)
+{
+	sqlite3_stmt *s;
+	bool ok = false;
+	if (sqlite3_prepare_v2(store_db(srv->st),
+			       "SELECT 1 FROM attachment WHERE hash = ?1 AND _del IS NULL AND"
+			       " _scope >= ?2 AND _scope < ?2 || ':' LIMIT 1", -1, &s, NULL) != SQLITE_OK)
+		return false;
+	sqlite3_bind_text(s, 1, hex, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, code, -1, SQLITE_STATIC);
+	ok = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	return ok;
+}
+
+static void reply_blob_state(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
+			     coap_pdu_t *resp, const coap_string_t *q, coap_pdu_code_t code,
+			     uint64_t have, bool complete)
+{
+	struct wire_blob w = { have, complete };
+	struct gm_buf b;
+	gm_buf_init(&b);
+	if (wire_blob_encode(&b, &w)) {
+		gm_buf_free(&b);
+		reply_text(resp, COAP_RESPONSE_CODE_INTERNAL_ERROR, NULL);
+		return;
+	}
+	reply_body(r, s, req, resp, q, code, NET_CT_OCTETS, &b);
+}
+
+static void h_blob_get(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
+		       const coap_string_t *q, coap_pdu_t *resp)
+{
+	struct server *srv = of(r);
+	char code[16], hex[BLOB_HEX + 1];
+	uint64_t off, n = BLOB_CHUNK;
+	bool complete;
+	int link;
+	if (!child_of_query(srv, s, q, resp, code, &link) || !blob_query(srv, s, q, resp, hex))
+		return;
+	uint64_t have = blob_have(store_dir(srv->st), hex, &complete);
+	if (!u64_query(q, "o", &off)) {
+		reply_blob_state(r, s, req, resp, q, COAP_RESPONSE_CODE_CONTENT, complete ? have : 0,
+				 complete);
+		return;
+	}
+	u64_query(q, "n", &n);
+	if (!complete) {
+		reply_text(resp, COAP_RESPONSE_CODE_NOT_FOUND, "blob not held here");
+		return;
+	}
+	if (n > BLOB_CHUNK)
+		n = BLOB_CHUNK;
+	struct gm_buf b;
+	gm_buf_init(&b);
+	if (off > have || !gm_buf_reserve(&b, n ? n : 1)) {
+		gm_buf_free(&b);
+		reply_text(resp, COAP_RESPONSE_CODE_BAD_REQUEST, "offset past the end");
+		return;
+	}
+	ssize_t got = blob_read(store_dir(srv->st), hex, off, b.p, (size_t)n);
+	if (got < 0) {
+		gm_buf_free(&b);
+		reply_text(resp, COAP_RESPONSE_CODE_INTERNAL_ERROR, "cannot read the blob");
+		return;
+	}
+	b.len = (size_t)got;
+	reply_body(r, s, req, resp, q, COAP_RESPONSE_CODE_CONTENT, NET_CT_OCTETS, &b);
+}
+
+static void h_blob_post(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
+			const coap_string_t *q, coap_pdu_t *resp)
+{
+	struct server *srv = of(r);
+	struct peer *p;
+	char code[16], hex[BLOB_HEX + 1];
+	uint64_t off, total;
+	bool complete = false;
+	int link;
+	if (!child_of_query(srv, s, q, resp, code, &link) || !blob_query(srv, s, q, resp, hex))
+		return;
+	if (!u64_query(q, "o", &off) || !u64_query(q, "t", &total)) {
+		refuse(srv, s, resp, COAP_RESPONSE_CODE_BAD_REQUEST, "bad blob request",
+		       "o= and t= are required");
+		return;
+	}
+	if (!body_complete(srv, s, req, resp, &p))
+		return;
+	const char *dir = store_dir(srv->st);
+	uint64_t max = (uint64_t)srv->cfg->blob_max_kb * 1024;
+	enum gm_err e;
+	if (!attachment_known(srv, hex, code))
+		e = GM_E_SCOPE;
+	else
+		e = blob_append(dir, hex, off, total, p->body.p, p->body.len, max, &complete);
+	net_body_free(&p->body);
+	uint64_t have = blob_have(dir, hex, &complete);
+	switch (e) {
+	case GM_OK:
+		if (complete) {
+			log_info("blob %.12s from %s complete (%llu bytes)", hex, code,
+				 (unsigned long long)have);
+			/* it goes on up, after our own batches */
+			if (srv->cfg->parent[0] && blob_queue(srv->st, BLOB_UP, hex))
+				log_err("queueing blob %.12s: %s", hex, store_errmsg(srv->st));
+		}
+		reply_blob_state(r, s, req, resp, q, COAP_RESPONSE_CODE_CHANGED, have, complete);
+		return;
+	case GM_E_STATE:
+		/* not where the child thinks we are: tell it where to resume */
+		reply_blob_state(r, s, req, resp, q, COAP_RESPONSE_CODE(409), have, complete);
+		return;
+	case GM_E_AUTH:
+		refuse(srv, s, resp, COAP_RESPONSE_CODE_BAD_REQUEST, "corrupt blob",
+		       "the blob does not hash to its name; send it again");
+		return;
+	case GM_E_SCOPE:
+		refuse(srv, s, resp, COAP_RESPONSE_CODE_FORBIDDEN, "unknown blob",
+		       "no attachment of yours has this hash");
+		return;
+	case GM_E_TOOBIG:
+		refuse(srv, s, resp, COAP_RESPONSE_CODE(413), "blob too large",
+		       "over [blobs] max_kb");
+		return;
+	default:
+		log_err("storing blob %.12s: %s", hex, gm_strerror(e));
+		reply_text(resp, COAP_RESPONSE_CODE(503), "cannot store the blob now");
+	}
+}
+
 static coap_resource_t *add(struct server *srv, const char *path, coap_request_t method,
 			    coap_method_handler_t h, const char *rt, const char *ct)
 {
@@ -471,6 +628,7 @@ enum gm_err server_new(coap_context_t *ctx, struct store *st, const struct confi
 		       void *cb_ctx, struct server **out)
 {
 	struct server *srv = calloc(1, sizeof(*srv));
+	coap_resource_t *blob;
 	enum gm_err e;
 	if (!srv)
 		return GM_E_NOMEM;
@@ -511,10 +669,12 @@ enum gm_err server_new(coap_context_t *ctx, struct store *st, const struct confi
 	    !add(srv, NET_PATH_UP, COAP_REQUEST_POST, h_up, "gridmesh.up", "42") ||
 	    !add(srv, NET_PATH_DOWN, COAP_REQUEST_GET, h_down, "gridmesh.down", "42") ||
 	    !(srv->bell = add(srv, NET_PATH_BELL, COAP_REQUEST_GET, h_bell, "gridmesh.bell", "42")) ||
-	    !add(srv, NET_PATH_STATUS, COAP_REQUEST_GET, h_status, "gridmesh.status", "50")) {
+	    !add(srv, NET_PATH_STATUS, COAP_REQUEST_GET, h_status, "gridmesh.status", "50") ||
+	    !(blob = add(srv, NET_PATH_BLOB, COAP_REQUEST_GET, h_blob_get, "gridmesh.blob", "42"))) {
 		e = GM_E_NOMEM;
 		goto out_fail;
 	}
+	coap_register_handler(blob, COAP_REQUEST_POST, h_blob_post);
 	coap_resource_set_get_observable(srv->bell, 1);
 	/* the context's app data is the server: its event handler finds it there */
 	coap_set_app_data(ctx, srv);

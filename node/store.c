@@ -29,6 +29,9 @@ static const char *const base_ddl =
 	"CREATE TABLE children(code TEXT PRIMARY KEY, link INTEGER NOT NULL UNIQUE,"
 	" level INTEGER, version TEXT, lifetime INTEGER, registered INTEGER,"
 	" last_seen INTEGER, addr TEXT) WITHOUT ROWID;"
+	/* attachments' blobs this node holds and its parent may not (node/blobs.h) */
+	"CREATE TABLE blob_up(hash TEXT PRIMARY KEY, queued INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE blob_down(hash TEXT PRIMARY KEY, queued INTEGER NOT NULL) WITHOUT ROWID;"
 	/* reporter contact details never leave the node they were given to */
 	"CREATE TABLE ticket_reporter(id TEXT PRIMARY KEY, name TEXT, phone TEXT,"
 	" contact TEXT) WITHOUT ROWID;";

@@ -154,3 +154,33 @@ enum gm_err wire_ack_decode(const uint8_t *p, size_t len, struct wire_ack *ack)
 	msgpack_unpacked_destroy(&up);
 	return e;
 }
+
+enum gm_err wire_blob_encode(struct gm_buf *b, const struct wire_blob *w)
+{
+	msgpack_packer pk;
+	gm_buf_packer(b, &pk);
+	msgpack_pack_array(&pk, 3);
+	msgpack_pack_uint8(&pk, WIRE_VERSION);
+	msgpack_pack_uint64(&pk, w->have);
+	if (w->complete)
+		msgpack_pack_true(&pk);
+	else
+		msgpack_pack_false(&pk);
+	return b->oom ? GM_E_NOMEM : GM_OK;
+}
+
+enum gm_err wire_blob_decode(const uint8_t *p, size_t len, struct wire_blob *w)
+{
+	msgpack_unpacked up;
+	const msgpack_object *a;
+	enum gm_err e = open_msg(p, len, 3, &up, &a);
+	if (e)
+		return e;
+	e = GM_E_MALFORMED;
+	if (u64_of(&a[1], UINT64_MAX, &w->have) && a[2].type == MSGPACK_OBJECT_BOOLEAN) {
+		w->complete = a[2].via.boolean;
+		e = GM_OK;
+	}
+	msgpack_unpacked_destroy(&up);
+	return e;
+}

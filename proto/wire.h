@@ -9,6 +9,8 @@
  *       [1, parent code, boot id, head, log head]
  *   push reply  parent -> child  (2.04 to POST v1/up)
  *       [1, acked cursor, batches applied, batches refused]
+ *   blob state  (reply to GET v1/blob without a range, and to POST v1/blob)
+ *       [1, bytes held, complete]
  *
  * `boot id` changes whenever the parent restarts, so a child knows its
  * observation is gone; `head` is the parent's newest batch for the child,
@@ -21,6 +23,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdbool.h>
 #include "err.h"
 #include "buf.h"
 
@@ -46,6 +49,13 @@ struct wire_ack {
 	uint32_t refused;
 };
 
+struct wire_blob {
+	uint64_t have;
+	bool complete;
+};
+
+GM_WUR enum gm_err wire_blob_encode(struct gm_buf *b, const struct wire_blob *w);
+GM_WUR enum gm_err wire_blob_decode(const uint8_t *p, size_t len, struct wire_blob *w);
 GM_WUR enum gm_err wire_reg_encode(struct gm_buf *b, const struct wire_reg *r);
 GM_WUR enum gm_err wire_reg_decode(const uint8_t *p, size_t len, struct wire_reg *r);
 GM_WUR enum gm_err wire_hello_encode(struct gm_buf *b, const struct wire_hello *h);

@@ -18,8 +18,9 @@ void linksm_init(struct linksm *l, const struct linksm_conf *c, uint64_t now)
 
 const char *linksm_op_name(enum linksm_op op)
 {
-	static const char *const n[] = { "none", "register", "push", "pull", "observe" };
-	return op <= LOP_OBSERVE ? n[op] : "?";
+	static const char *const n[] = { "none", "register", "push", "pull", "observe",
+					  "blob push", "blob fetch" };
+	return op <= LOP_BLOB_DOWN ? n[op] : "?";
 }
 
 void linksm_want_push(struct linksm *l)

@@ -23,7 +23,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum linksm_op { LOP_NONE = 0, LOP_REGISTER, LOP_PUSH, LOP_PULL, LOP_OBSERVE };
+/* LOP_BLOB_*: attachment transfers, started by the link itself when idle */
+enum linksm_op { LOP_NONE = 0, LOP_REGISTER, LOP_PUSH, LOP_PULL, LOP_OBSERVE, LOP_BLOB_UP,
+		 LOP_BLOB_DOWN };
 enum linksm_result { LR_OK, LR_MORE, LR_FAIL };
 
 struct linksm_conf {

@@ -112,6 +112,20 @@ static const struct col_def dispatch_rule_cols[] = {
 	C("enabled", GM_INT, 0),
 };
 
+/*
+ * One record per (ticket, blob): concurrent attachments are different
+ * records, so both survive.  The bytes are a content-addressed blob
+ * (node/blobs.h) that follows the record; key "<ticket>:<hash>".
+ */
+static const struct col_def attachment_cols[] = {
+	C("ticket", GM_TEXT, COL_REQUIRED),
+	C("hash", GM_TEXT, COL_REQUIRED),       /* BLAKE2b-256, hex */
+	C("size", GM_INT, COL_REQUIRED),
+	C("mime", GM_TEXT, 0),
+	C("name", GM_TEXT, 0),
+	C("added", GM_INT, 0),
+};
+
 #define N(a) (uint8_t)(sizeof(a) / sizeof((a)[0]))
 
 static const struct table_def tables[T__COUNT] = {
@@ -126,6 +140,7 @@ static const struct table_def tables[T__COUNT] = {
 	{ T_RESIDENT_AGG, "resident_agg", CLS_SHARED, N(resident_agg_cols), resident_agg_cols },
 	{ T_CLASSIFY_RULE, "classify_rule", CLS_REF, N(classify_rule_cols), classify_rule_cols },
 	{ T_DISPATCH_RULE, "dispatch_rule", CLS_REF, N(dispatch_rule_cols), dispatch_rule_cols },
+	{ T_ATTACHMENT, "attachment", CLS_SHARED, N(attachment_cols), attachment_cols },
 };
 
 const struct table_def *schema_table(unsigned id)

@@ -113,6 +113,13 @@ int cmd_enrol_child(struct ctl *c, int argc, char **argv);
 int cmd_revoke(struct ctl *c, int argc, char **argv);
 int cmd_certs(struct ctl *c, int argc, char **argv);
 int cmd_status(struct ctl *c, int argc, char **argv);
+int cmd_ticket_attach(struct ctl *c, int argc, char **argv);
+int cmd_ticket_fetch(struct ctl *c, int argc, char **argv);
+/* Settings as gridnode would read them (defaults, store, DIR/gridnode.conf). */
+struct config;
+void ctl_config(struct ctl *c, struct config *cfg);
+/* Fetches the queued attachments from the parent (one-shot link). */
+int ctl_fetch_blobs(struct ctl *c);
 int cmd_classify(struct ctl *c, int argc, char **argv);
 int cmd_rule_add(struct ctl *c, int argc, char **argv);
 int cmd_rule_list(struct ctl *c, int argc, char **argv);

@@ -11,6 +11,75 @@
 #include "../node/net.h"
 #include "../sync/hlc.h"
 
+void ctl_config(struct ctl *c, struct config *cfg)
+{
+	char path[4096], err[512];
+	config_defaults(cfg);
+	config_from_store(cfg, c->st);
+	snprintf(path, sizeof(path), "%s/%s", c->dir, CONFIG_FILE);
+	if (config_load(cfg, path, true, err, sizeof(err)))
+		ctl_err(c, "warning: %s (using defaults)", err);
+}
+
+/* Runs a one-shot link until it is in step (and blobs moved) or fails. */
+static int run_link(struct ctl *c, const struct config *cfg, bool once, bool blobs,
+		    long long timeout, uint64_t *pushed, uint64_t *pulled, bool *in_step)
+{
+	struct link *l = NULL;
+	char err[512];
+	int rc = EX_FAIL;
+	net_startup(cfg->log_level);
+	coap_context_t *ctx = net_context_new();
+	if (!ctx) {
+		ctl_err(c, "cannot create a CoAP context");
+		return EX_FAIL;
+	}
+	if (link_new(ctx, c->st, cfg, c->id, false, NULL, NULL, &l, err, sizeof(err)) || !l) {
+		ctl_err(c, "%s", l ? err : err[0] ? err : "no parent");
+		goto out_free;
+	}
+	if (blobs)
+		link_fetch_blobs(l);
+	uint64_t deadline = net_now_ms() + (uint64_t)timeout * 1000;
+	for (;;) {
+		uint64_t now = net_now_ms();
+		link_run(l, now);
+		if (link_failures(l)) {
+			ctl_err(c, "parent %s: %s", cfg->parent, link_last_error(l));
+			goto out_free;
+		}
+		if ((link_idle(l) && link_blobs_idle(l)) || (once && link_rounds(l) >= 3))
+			break;
+		if (now >= deadline) {
+			ctl_err(c, "not in step with %s after %lld s; run it again", cfg->parent,
+				timeout);
+			goto out_free;
+		}
+		coap_io_process(ctx, 50);
+	}
+	if (pushed)
+		link_counts(l, pushed, pulled);
+	if (in_step)
+		*in_step = link_idle(l);
+	rc = EX_OK;
+out_free:
+	link_free(l);
+	coap_free_context(ctx);
+	coap_cleanup();
+	return rc;
+}
+
+int ctl_fetch_blobs(struct ctl *c)
+{
+	struct config cfg;
+	ctl_config(c, &cfg);
+	if (!cfg.parent[0]) {
+		ctl_err(c, "no parent to fetch attachments from");
+		return EX_FAIL;
+	}
+	return run_link(c, &cfg, false, true, 120, NULL, NULL, NULL);
+}
+
 int cmd_sync(struct ctl *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -19,11 +88,9 @@ int cmd_sync(struct ctl *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct config cfg;
-	struct link *l = NULL;
-	char err[512];
 	bool once = false;
 	long long timeout = 120;
-	int o, rc = EX_FAIL;
+	int o;
 
 	optind = 1;
 	while ((o = ctl_getopt(c, argc, argv, opts)) != -1) {
@@ -38,67 +105,32 @@ int cmd_sync(struct ctl *c, int argc, char **argv)
 	}
 	if (optind != argc)
 		return ctl_usage(c);
-	config_defaults(&cfg);
-	config_from_store(&cfg, c->st);
-	snprintf(err, sizeof(err), "%s/%s", c->dir, CONFIG_FILE);
-	char path[4096];
-	snprintf(path, sizeof(path), "%s", err);
-	if (config_load(&cfg, path, true, err, sizeof(err))) {
-		ctl_err(c, "%s", err);
-		return EX_FAIL;
-	}
+	ctl_config(c, &cfg);
 	if (!cfg.parent[0]) {
-		ctl_err(c, "this node has no parent to sync with (set parent in %s)", path);
+		ctl_err(c, "this node has no parent to sync with (set parent in %s/%s)", c->dir,
+			CONFIG_FILE);
 		return EX_FAIL;
 	}
-	/* a laptop on a bad network: fail fast, say why, let the worker retry */
-	net_startup(cfg.log_level);
-	coap_context_t *ctx = net_context_new();
-	if (!ctx) {
-		ctl_err(c, "cannot create a CoAP context");
+	uint64_t start = net_now_ms();
+	bool in_step = false;
+	uint64_t pushed = 0, pulled = 0;
+	if (run_link(c, &cfg, once, false, timeout, &pushed, &pulled, &in_step) != EX_OK)
 		return EX_FAIL;
-	}
-	if (link_new(ctx, c->st, &cfg, c->id, false, NULL, NULL, &l, err, sizeof(err)) || !l) {
-		ctl_err(c, "%s", err);
-		goto out_free;
-	}
-	uint64_t start = net_now_ms(), deadline = start + (uint64_t)timeout * 1000;
-	for (;;) {
-		uint64_t now = net_now_ms();
-		link_run(l, now);
-		if (link_failures(l)) {
-			ctl_err(c, "parent %s: %s", cfg.parent, link_last_error(l));
-			goto out_free;
-		}
-		if (link_idle(l) || (once && link_rounds(l) >= 3))
-			break;
-		if (now >= deadline) {
-			ctl_err(c, "not in step with %s after %lld s; run it again", cfg.parent, timeout);
-			goto out_free;
-		}
-		coap_io_process(ctx, 50);
-	}
-	uint64_t pushed, pulled;
-	link_counts(l, &pushed, &pulled);
+
 	if (c->json) {
 		json_t *j = json_object();
 		json_object_set_new(j, "parent", json_string(cfg.parent));
 		json_object_set_new(j, "pushed_batches", json_integer((json_int_t)pushed));
 		json_object_set_new(j, "pulled_batches", json_integer((json_int_t)pulled));
-		json_object_set_new(j, "in_step", json_boolean(link_idle(l)));
+		json_object_set_new(j, "in_step", json_boolean(in_step));
 		json_object_set_new(j, "ms", json_integer((json_int_t)(net_now_ms() - start)));
 		ctl_print_json(j);
 	} else {
 		printf("synced with %s: %llu batches up, %llu down (%llu ms)%s\n", cfg.parent,
 		       (unsigned long long)pushed, (unsigned long long)pulled,
-		       (unsigned long long)(net_now_ms() - start), link_idle(l) ? ", in step" : "");
+		       (unsigned long long)(net_now_ms() - start), in_step ? ", in step" : "");
 	}
-	rc = EX_OK;
-out_free:
-	link_free(l);
-	coap_free_context(ctx);
-	coap_cleanup();
-	return rc;
+	return EX_OK;
 }
 
 /* ---------------------------------------------------------------- status */

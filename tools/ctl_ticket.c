@@ -5,6 +5,8 @@
 #include "../node/tickets.h"
 #include "../node/store_int.h"
 #include "../sync/hlc.h"
+#include "../node/blobs.h"
+#include "../node/config.h"
 
 static const struct table_def *tickets(void)
 {
@@ -366,4 +368,178 @@ int cmd_ticket_list(struct ctl *c, int argc, char **argv)
 		f[nf++].v = gm_text(scope);
 	}
 	return ctl_list_records(c, t, f, nf, cols);
+}
+
+/* ------------------------------------------------------------ attachments */
+
+int cmd_ticket_attach(struct ctl *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "mime", required_argument, NULL, 'm' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *mime = NULL;
+	struct config cfg;
+	char hex[BLOB_HEX + 1], err[512], key[BATCH_MAX_KEY + 1];
+	uint64_t size;
+	int o;
+	optind = 1;
+	while ((o = ctl_getopt(c, argc, argv, opts)) != -1) {
+		if (o != 'm')
+			return EX_USAGE;
+		mime = optarg;
+	}
+	if (optind != argc - 2)
+		return ctl_usage(c);
+	const char *id = argv[optind], *file = argv[optind + 1];
+	struct store_rec r;
+	store_rec_init(&r);
+	if (store_get(c->st, tickets(), id, &r) || !clk_zero(r.del)) {
+		ctl_err(c, "no ticket '%s'", id);
+		store_rec_free(&r);
+		return EX_FAIL;
+	}
+	char scope[CODE_MAX + 1];
+	snprintf(scope, sizeof(scope), "%s", r.scope);
+	store_rec_free(&r);
+	ctl_config(c, &cfg);
+	if (blob_add_file(c->dir, file, (uint64_t)cfg.blob_max_kb * 1024, hex, &size, err,
+			  sizeof(err))) {
+		ctl_err(c, "%s", err);
+		return EX_FAIL;
+	}
+	const char *base = strrchr(file, '/');
+	base = base ? base + 1 : file;
+	const struct table_def *t = schema_table(T_ATTACHMENT);
+	struct ctl_fields f = { 0 };
+	ctl_set(&f, t, "ticket", gm_text(id));
+	ctl_set(&f, t, "hash", gm_text(hex));
+	ctl_set(&f, t, "size", gm_int((int64_t)size));
+	if (mime)
+		ctl_set(&f, t, "mime", gm_text(mime));
+	ctl_set(&f, t, "name", gm_text(base));
+	ctl_set(&f, t, "added", gm_int((int64_t)(hlc_wall_ms() / 1000)));
+	snprintf(key, sizeof(key), "%s:%s", id, hex);
+	/* the record and the blob's place in the push queue, together */
+	enum gm_err e = store_begin(c->st);
+	if (!e) {
+		struct store_write w = { .tab = t, .key = key, .scope = scope, .nset = f.n,
+					 .cols = f.cols, .vals = f.vals, .actor = c->actor,
+					 .mode = W_UPSERT };
+		e = store_put(c->st, &w, NULL);
+	}
+	if (!e)
+		e = blob_queue(c->st, BLOB_UP, hex);
+	if (!e)
+		e = store_commit(c->st);
+	else
+		store_rollback(c->st);
+	if (e) {
+		ctl_err(c, "%s", store_errmsg(c->st));
+		return EX_FAIL;
+	}
+	if (c->json) {
+		json_t *j = json_object();
+		json_object_set_new(j, "hash", json_string(hex));
+		json_object_set_new(j, "size", json_integer((json_int_t)size));
+		ctl_print_json(j);
+	} else {
+		printf("%s\n", hex);
+	}
+	return EX_OK;
+}
+
+struct att_list {
+	const char *ticket;
+	char (*hex)[BLOB_HEX + 1];
+	char (*name)[128];
+	size_t n, cap;
+};
+
+static int att_cb(void *ctx, const struct store_rec *r)
+{
+	struct att_list *a = ctx;
+	const struct table_def *t = r->tab;
+	const struct gm_value *tk = &r->vals[schema_col(t, "ticket", 6)];
+	const struct gm_value *h = &r->vals[schema_col(t, "hash", 4)];
+	const struct gm_value *nm = &r->vals[schema_col(t, "name", 4)];
+	if (tk->type != GM_TEXT || tk->len != strlen(a->ticket) || memcmp(tk->s, a->ticket, tk->len) ||
+	    h->type != GM_TEXT || h->len != BLOB_HEX)
+		return 0;
+	if (a->n == a->cap) {
+		size_t nc = a->cap ? a->cap * 2 : 8;
+		void *nh = realloc(a->hex, nc * sizeof(*a->hex));
+		if (!nh)
+			return 1;
+		a->hex = nh;
+		void *nn = realloc(a->name, nc * sizeof(*a->name));
+		if (!nn)
+			return 1;
+		a->name = nn;
+		a->cap = nc;
+	}
+	memcpy(a->hex[a->n], h->s, BLOB_HEX);
+	a->hex[a->n][BLOB_HEX] = 0;
+	snprintf(a->name[a->n], sizeof(a->name[0]), "%.*s", nm->type == GM_TEXT ? (int)nm->len : 0,
+		 nm->type == GM_TEXT ? nm->s : "");
+	a->n++;
+	return 0;
+}
+
+int cmd_ticket_fetch(struct ctl *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "out", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *out = ".";
+	struct att_list a = { 0 };
+	char err[512], path[4096];
+	int o, rc = EX_OK;
+	optind = 1;
+	c->short_opts = "o";
+	while ((o = ctl_getopt(c, argc, argv, opts)) != -1) {
+		if (o != 'o')
+			return EX_USAGE;
+		out = optarg;
+	}
+	if (optind != argc - 1)
+		return ctl_usage(c);
+	a.ticket = argv[optind];
+	if (store_scan(c->st, schema_table(T_ATTACHMENT), NULL, 0, att_cb, &a)) {
+		ctl_err(c, "%s", store_errmsg(c->st));
+		return EX_FAIL;
+	}
+	if (!a.n)
+		fprintf(stderr, "ticket %s has no attachments\n", a.ticket);
+	/* lazily: what we do not hold comes from the parent now */
+	size_t missing = 0;
+	for (size_t i = 0; i < a.n; i++) {
+		if (blob_size(c->dir, a.hex[i]) >= 0)
+			continue;
+		missing++;
+		if (blob_queue(c->st, BLOB_DOWN, a.hex[i])) {
+			ctl_err(c, "%s", store_errmsg(c->st));
+			rc = EX_FAIL;
+		}
+	}
+	if (missing && ctl_fetch_blobs(c) != EX_OK)
+		rc = EX_FAIL;
+	for (size_t i = 0; i < a.n; i++) {
+		if (blob_size(c->dir, a.hex[i]) < 0) {
+			ctl_err(c, "%s (%.12s): not held here and not fetched", a.name[i], a.hex[i]);
+			rc = EX_FAIL;
+			continue;
+		}
+		snprintf(path, sizeof(path), "%s/%s", out, a.name[i][0] ? a.name[i] : a.hex[i]);
+		if (blob_copy_out(c->dir, a.hex[i], path, err, sizeof(err))) {
+			ctl_err(c, "%s", err);
+			rc = EX_FAIL;
+			continue;
+		}
+		printf("%s\n", path);
+	}
+	free(a.hex);
+	free(a.name);
+	return rc;
 }

@@ -31,6 +31,8 @@ static const struct ctl_cmd cmds[] = {
 	{ "ticket", "comment", cmd_ticket_comment, "ID TEXT", true },
 	{ "ticket", "dispatch", cmd_ticket_dispatch, "ID [--dry-run] [--json]", true },
 	{ "ticket", "show", cmd_ticket_show, "ID [--json]", true },
+	{ "ticket", "attach", cmd_ticket_attach, "ID FILE [--mime TYPE]", true },
+	{ "ticket", "fetch", cmd_ticket_fetch, "ID [--out DIR]", true },
 	{ "ticket", "list", cmd_ticket_list,
 	  "[--status S] [--category CODE] [--scope CODE] [--json]", true },
 	{ "resident", "add", cmd_resident_add,
