@@ -1,4 +1,5 @@
 /* refdata.c - reference CSVs into genesis rows. */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@ static const struct {
 } ref_files[] = {
 	{ "gbt30428-events.csv", T_CAT_EVENT },
 	{ "gbt30428-components.csv", T_CAT_COMPONENT },
+	{ "time-limits.csv", T_TIME_LIMIT },
 };
 
 struct load {
@@ -28,12 +30,42 @@ struct load {
 	struct store_rec rec;
 	const char *path;
 	unsigned rows;
+	bool header_seen;
 };
+
+/* Typed value of a CSV field for column `c`: INT and REAL columns parse
+ * the text (empty = nil); TEXT columns keep it as it is. */
+static bool field_value(const struct col_def *c, const char *s, size_t len,
+			struct gm_value *out)
+{
+	char *end;
+	if (c->type == GM_TEXT) {
+		*out = gm_textn(s, (uint32_t)len);
+		return true;
+	}
+	if (!len) {
+		*out = gm_nil();
+		return true;
+	}
+	errno = 0;
+	if (c->type == GM_INT) {
+		long long v = strtoll(s, &end, 10);
+		*out = gm_int(v);
+	} else {
+		double d = strtod(s, &end);
+		*out = gm_real(d);
+	}
+	return !errno && end == s + len;
+}
 
 static int on_row(void *ctx, unsigned n, char **f, size_t *lens, unsigned long line)
 {
 	struct load *l = ctx;
-	if (line == 1) {
+	/* rows whose first field starts with '#' are comments (file headers) */
+	if (n && f[0][0] == '#')
+		return 0;
+	if (!l->header_seen) {
+		l->header_seen = true;
 		bool haskey = false;
 		for (unsigned i = 0; i < n; i++) {
 			l->map[i] = strcmp(f[i], "code") == 0 ? -2 : schema_col(l->tab, f[i], lens[i]);
@@ -63,7 +95,12 @@ static int on_row(void *ctx, unsigned n, char **f, size_t *lens, unsigned long l
 			}
 			memcpy(r->key, f[i], lens[i] + 1);
 		} else if (l->map[i] >= 0) {
-			r->vals[l->map[i]] = gm_textn(f[i], (uint32_t)lens[i]);
+			const struct col_def *c = &l->tab->cols[l->map[i]];
+			if (!field_value(c, f[i], lens[i], &r->vals[l->map[i]])) {
+				store_fail(l->st, GM_E_MALFORMED, "%s:%lu: %s: '%s' is not a number",
+					   l->path, line, c->name, f[i]);
+				return GM_E_MALFORMED;
+			}
 		}
 	}
 	enum gm_err e = store_save(l->st, r);

@@ -41,6 +41,7 @@ enum table_id {
 	T_PERSON,
 	T_CAT_EVENT,
 	T_CAT_COMPONENT,
+	T_TIME_LIMIT,      /* per-category time limits (node/limits.h) */
 	T__COUNT
 };
 

@@ -102,5 +102,11 @@ int cmd_import(struct ctl *c, int argc, char **argv);
 int cmd_digest(struct ctl *c, int argc, char **argv);
 int cmd_seal(struct ctl *c, int argc, char **argv);
 int cmd_category_list(struct ctl *c, int argc, char **argv);
+int cmd_view(struct ctl *c, int argc, char **argv);
+int cmd_calendar_show(struct ctl *c, int argc, char **argv);
+int cmd_calendar_set(struct ctl *c, int argc, char **argv);
+int cmd_calendar_add(struct ctl *c, int argc, char **argv);
+int cmd_limit_list(struct ctl *c, int argc, char **argv);
+int cmd_limit_set(struct ctl *c, int argc, char **argv);
 
 #endif

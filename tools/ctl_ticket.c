@@ -3,6 +3,7 @@
 #include <string.h>
 #include "ctl.h"
 #include "../node/tickets.h"
+#include "../node/limits.h"
 #include "../node/store_int.h"
 #include "../sync/hlc.h"
 
@@ -71,9 +72,9 @@ int cmd_ticket_add(struct ctl *c, int argc, char **argv)
 	struct ctl_fields f = { 0 };
 	const char *category = NULL, *title = NULL, *scope = NULL, *reporter = NULL;
 	const char *phone = NULL, *status = "reported";
-	bool has_lat = false, has_lon = false;
+	bool has_lat = false, has_lon = false, has_deadline = false;
 	double lat = 0, lon = 0;
-	long long v;
+	long long v, prio = 0;
 	char id[64];
 	int o;
 
@@ -95,9 +96,9 @@ int cmd_ticket_add(struct ctl *c, int argc, char **argv)
 			break;
 		case 'A': ctl_set(&f, t, "address", gm_text(optarg)); break;
 		case 'p':
-			if (!ctl_parse_int(c, "--priority", optarg, 1, 5, &v))
+			if (!ctl_parse_int(c, "--priority", optarg, 1, 5, &prio))
 				return EX_USAGE;
-			ctl_set(&f, t, "priority", gm_int(v));
+			ctl_set(&f, t, "priority", gm_int(prio));
 			break;
 		case 's':
 			if (!source_ok(c, optarg))
@@ -109,6 +110,7 @@ int cmd_ticket_add(struct ctl *c, int argc, char **argv)
 			if (!ctl_parse_time(c, "--deadline", optarg, &v))
 				return EX_USAGE;
 			ctl_set(&f, t, "deadline", gm_int(v));
+			has_deadline = true;
 			break;
 		case 'S': scope = optarg; break;
 		case 'r': reporter = optarg; break;
@@ -142,7 +144,19 @@ int cmd_ticket_add(struct ctl *c, int argc, char **argv)
 	ctl_set(&f, t, "category", gm_text(category));
 	ctl_set(&f, t, "title", gm_text(title));
 	ctl_set(&f, t, "status", gm_text(status));
-	ctl_set(&f, t, "created", gm_int((int64_t)(hlc_wall_ms() / 1000)));
+	int64_t created = (int64_t)(hlc_wall_ms() / 1000);
+	ctl_set(&f, t, "created", gm_int(created));
+	if (!has_deadline) {
+		/* the category's time limit on the node's calendar (node/limits.h) */
+		int64_t dl;
+		bool has;
+		if (limits_ticket_deadline(c->st, category, prio, created, &dl, &has)) {
+			ctl_err(c, "%s", store_errmsg(c->st));
+			return EX_FAIL;
+		}
+		if (has)
+			ctl_set(&f, t, "deadline", gm_int(dl));
+	}
 	/* default source: a grid worker at the keyboard */
 	bool has_source = false;
 	for (unsigned i = 0; i < f.n; i++)

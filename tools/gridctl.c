@@ -52,6 +52,18 @@ static const struct ctl_cmd cmds[] = {
 	{ "asset", "list", cmd_asset_list, "[--code CODE] [--state S] [--json]", true },
 	{ "asset", "delete", cmd_asset_delete, "ID", true },
 	{ "category", "list", cmd_category_list, "[--component] [--json]", true },
+	{ "view", NULL, cmd_view,
+	  "tickets|assets|kpi|overdue [--by DIM[,DIM..]] [--status open|closed|S] [--overdue]"
+	  " [--scope CODE] [--category CODE] [--now TIME] [--limit N] [--json]", true },
+	{ "calendar", "show", cmd_calendar_show, "[--json]", true },
+	{ "calendar", "set", cmd_calendar_set,
+	  "KEY=VALUE... (workday_start=08:30 workday_end=17:30 workdays=1-5 utc_offset=+08:00)",
+	  true },
+	{ "calendar", "add", cmd_calendar_add, "TIME DURATION (e.g. 4wh, 1wd, 30wm, 2h)", true },
+	{ "limit", "list", cmd_limit_list, "[--json]", true },
+	{ "limit", "set", cmd_limit_set,
+	  "--stage dispatch|handle [--category *|01|0102] [--priority 1-5] --duration D"
+	  " [--note TEXT]", true },
 	{ "export", NULL, cmd_export, "[--since CURSOR] [--for CODE] -o FILE", true },
 	{ "import", NULL, cmd_import, "FILE...", true },
 	{ "digest", NULL, cmd_digest, "[--scope CODE]", true },
