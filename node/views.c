@@ -11,6 +11,7 @@
 #include <string.h>
 #include "views.h"
 #include "calendar.h"
+#include "catnames.h"
 #include "store_int.h"
 #include "tickets.h"
 #include "vagg.h"
@@ -388,52 +389,9 @@ static json_t *col_json(sqlite3_stmt *s, int i)
 	}
 }
 
-/* Names of event or component classes and their major classes. */
-struct labels {
-	json_t *minor;     /* code -> minor_name */
-	json_t *major;     /* major code -> major_name */
-	json_t *major_en;  /* major code -> major_name_en */
-};
-
-static int label_cb(void *ctx, const struct store_rec *r)
-{
-	struct labels *l = ctx;
-	const struct table_def *t = r->tab;
-	const struct gm_value *mc = &r->vals[schema_col(t, "major_code", 10)];
-	const struct gm_value *mn = &r->vals[schema_col(t, "major_name", 10)];
-	const struct gm_value *me = &r->vals[schema_col(t, "major_name_en", 13)];
-	const struct gm_value *n = &r->vals[schema_col(t, "minor_name", 10)];
-	if (n->type == GM_TEXT)
-		json_object_set_new(l->minor, r->key, jstr(n->s, n->len));
-	if (mc->type == GM_TEXT && mc->len < 8) {
-		char k[8];
-		memcpy(k, mc->s, mc->len);
-		k[mc->len] = 0;
-		if (mn->type == GM_TEXT)
-			json_object_set_new(l->major, k, jstr(mn->s, mn->len));
-		if (me->type == GM_TEXT)
-			json_object_set_new(l->major_en, k, jstr(me->s, me->len));
-	}
-	return 0;
-}
-
-static enum gm_err labels_load(struct store *st, enum table_id t, struct labels *l)
-{
-	l->minor = json_object();
-	l->major = json_object();
-	l->major_en = json_object();
-	return store_scan(st, schema_table(t), NULL, 0, label_cb, l);
-}
-
-static void labels_free(struct labels *l)
-{
-	json_decref(l->minor);
-	json_decref(l->major);
-	json_decref(l->major_en);
-}
-
 /* Records the name of a class key in names.<dim> (once per key). */
-static void add_name(json_t *names, const struct labels *l, unsigned d, const struct vagg_part *p)
+static void add_name(json_t *names, const struct catnames *l, unsigned d,
+		     const struct vagg_part *p)
 {
 	char k[8];
 	bool major = !strcmp(dims[d].name, "major");
@@ -449,16 +407,16 @@ static void add_name(json_t *names, const struct labels *l, unsigned d, const st
 	}
 	if (json_object_get(m, k))
 		return;
-	json_t *n = json_object_get(major ? l->major : l->minor, k);
-	json_object_set(m, k, n ? n : json_null());
+	const char *n = major ? catnames_major(l, k) : catnames_minor(l, k);
+	json_object_set_new(m, k, n ? jstr(n, strlen(n)) : json_null());
 	if (major) {
 		json_t *me = json_object_get(names, "major_en");
 		if (!me) {
 			me = json_object();
 			json_object_set_new(names, "major_en", me);
 		}
-		n = json_object_get(l->major_en, k);
-		json_object_set(me, k, n ? n : json_null());
+		n = catnames_major_en(l, k);
+		json_object_set_new(me, k, n ? jstr(n, strlen(n)) : json_null());
 	}
 }
 
@@ -644,9 +602,10 @@ static enum gm_err grouped_json(struct store *st, const struct view_query *q, st
 {
 	const char *const *counts = q->kind == VIEW_ASSETS ? asset_counts :
 				    has_day(q) ? day_counts : ticket_counts;
-	struct labels lab = { 0 };
+	struct catnames *lab = NULL;
 	int64_t tot[N__TICKET] = { 0 };
-	enum gm_err e = labels_load(st, q->kind == VIEW_ASSETS ? T_CAT_COMPONENT : T_CAT_EVENT, &lab);
+	enum gm_err e = catnames_load(st, q->kind == VIEW_ASSETS ? T_CAT_COMPONENT : T_CAT_EVENT,
+				      &lab);
 	json_t *cols = json_array(), *rows = json_array(), *names = json_object();
 	for (unsigned i = 0; i < q->nby; i++)
 		json_array_append_new(cols, json_string(dims[q->by[i]].name));
@@ -663,7 +622,7 @@ static enum gm_err grouped_json(struct store *st, const struct view_query *q, st
 			if (!vagg_key_part(key, klen, i, &p))
 				p.type = VAGG_NULL;
 			json_array_append_new(row, part_json(&p, &dims[q->by[i]]));
-			add_name(names, &lab, q->by[i], &p);
+			add_name(names, lab, q->by[i], &p);
 		}
 		for (unsigned i = 0; counts[i]; i++) {
 			tot[i] += n[i];
@@ -671,7 +630,7 @@ static enum gm_err grouped_json(struct store *st, const struct view_query *q, st
 		}
 		json_array_append_new(rows, row);
 	}
-	labels_free(&lab);
+	catnames_free(lab);
 	json_t *total = json_object();
 	for (unsigned i = 0; counts[i]; i++)
 		json_object_set_new(total, counts[i], json_integer(tot[i]));

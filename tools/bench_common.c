@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include "bench_common.h"
 #include "../node/csvread.h"
+#include "../node/la311.h"
 #include "../node/tickets.h"
 
 double bench_now(void)
@@ -16,23 +17,6 @@ double bench_now(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
-
-/* LA request types onto GB/T 30428 event classes */
-static const struct {
-	const char *type;
-	const char *cat;
-} cats[] = {
-	{ "Bulky Items", "0108" },
-	{ "Graffiti Removal", "0113" },
-	{ "Illegal Dumping Pickup", "0102" },
-	{ "Metal/Household Appliances", "0108" },
-	{ "Homeless Encampment", "0502" },
-	{ "Electronic Waste", "0103" },
-	{ "Dead Animal Removal", "0117" },
-	{ "Single Streetlight Issue", "0408" },
-	{ "Multiple Streetlight Issue", "0408" },
-	{ "Report Water Waste", "0402" },
-};
 
 struct wl {
 	struct bench_ticket *t;
@@ -50,10 +34,7 @@ static int row(void *ctx, unsigned n, char **f, size_t *lens, unsigned long line
 		return 1;
 	struct bench_ticket *t = &w->t[w->n];
 	snprintf(t->id, sizeof(t->id), "%s-%06u", w->code, w->n + 1);
-	snprintf(t->category, sizeof(t->category), "0104");
-	for (size_t i = 0; i < sizeof(cats) / sizeof(cats[0]); i++)
-		if (strcmp(f[1], cats[i].type) == 0)
-			snprintf(t->category, sizeof(t->category), "%s", cats[i].cat);
+	snprintf(t->category, sizeof(t->category), "%s", la311_category(f[1]));
 	snprintf(t->title, sizeof(t->title), "%s at %s", f[1], f[16]);
 	snprintf(t->status, sizeof(t->status), "%s",
 		 strcmp(f[2], "Closed") == 0 ? "closed" : "registered");

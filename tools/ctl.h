@@ -108,5 +108,10 @@ int cmd_calendar_set(struct ctl *c, int argc, char **argv);
 int cmd_calendar_add(struct ctl *c, int argc, char **argv);
 int cmd_limit_list(struct ctl *c, int argc, char **argv);
 int cmd_limit_set(struct ctl *c, int argc, char **argv);
+int cmd_export_open311(struct ctl *c, int argc, char **argv);
+int cmd_export_geojson(struct ctl *c, int argc, char **argv);
+int cmd_export_csv(struct ctl *c, int argc, char **argv);
+int cmd_import_open311(struct ctl *c, int argc, char **argv);
+int cmd_import_csv(struct ctl *c, int argc, char **argv);
 
 #endif

@@ -64,6 +64,13 @@ static const struct ctl_cmd cmds[] = {
 	{ "limit", "set", cmd_limit_set,
 	  "--stage dispatch|handle [--category *|01|0102] [--priority 1-5] --duration D"
 	  " [--note TEXT]", true },
+	{ "export-open311", NULL, cmd_export_open311, "[-o FILE]", true },
+	{ "import-open311", NULL, cmd_import_open311, "FILE [--prefix P]", true },
+	{ "import-csv", NULL, cmd_import_csv, "FILE (a MyLA311 export) [--utc-offset -08:00]",
+	  true },
+	{ "export-geojson", NULL, cmd_export_geojson, "[-o FILE] [--tickets] [--assets] [--now TIME]",
+	  true },
+	{ "export-csv", NULL, cmd_export_csv, "[-o FILE] [--now TIME]", true },
 	{ "export", NULL, cmd_export, "[--since CURSOR] [--for CODE] -o FILE", true },
 	{ "import", NULL, cmd_import, "FILE...", true },
 	{ "digest", NULL, cmd_digest, "[--scope CODE]", true },
