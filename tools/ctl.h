@@ -113,5 +113,6 @@ int cmd_export_geojson(struct ctl *c, int argc, char **argv);
 int cmd_export_csv(struct ctl *c, int argc, char **argv);
 int cmd_import_open311(struct ctl *c, int argc, char **argv);
 int cmd_import_csv(struct ctl *c, int argc, char **argv);
+int cmd_dashboard(struct ctl *c, int argc, char **argv);
 
 #endif

@@ -1,5 +1,6 @@
-/* ctl_io.c - gridctl export-open311|export-geojson|export-csv and
- * import-open311|import-csv: tickets to and from other systems. */
+/* ctl_io.c - gridctl export-open311|export-geojson|export-csv,
+ * import-open311|import-csv (tickets to and from other systems) and
+ * dashboard (the command centre's page). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +8,7 @@
 #include <unistd.h>
 #include "ctl.h"
 #include "../node/calendar.h"
+#include "../node/dashboard.h"
 #include "../node/export.h"
 #include "../node/la311.h"
 #include "../node/open311.h"
@@ -266,4 +268,25 @@ int cmd_import_csv(struct ctl *c, int argc, char **argv)
 		return EX_FAIL;
 	}
 	return import_report(c, "rows", s.rows, s.created, s.updated, s.unchanged, s.refused, &m);
+}
+
+int cmd_dashboard(struct ctl *c, int argc, char **argv)
+{
+	const char *file = NULL;
+	long long now = 0;
+	unsigned what;
+	struct out o;
+	int rc = out_args(c, argc, argv, &file, &now, &what, false);
+	if (rc >= 0)
+		return rc;
+	if ((rc = out_open(c, &o, file)))
+		return rc;
+	enum gm_err e = dashboard_write(c->st, o.f, now);
+	if (e)
+		ctl_err(c, "%s", store_errmsg(c->st));
+	if ((rc = out_close(c, &o, !e)))
+		return rc;
+	if (file)
+		fprintf(stderr, "wrote %s\n", file);
+	return EX_OK;
 }

@@ -71,6 +71,7 @@ static const struct ctl_cmd cmds[] = {
 	{ "export-geojson", NULL, cmd_export_geojson, "[-o FILE] [--tickets] [--assets] [--now TIME]",
 	  true },
 	{ "export-csv", NULL, cmd_export_csv, "[-o FILE] [--now TIME]", true },
+	{ "dashboard", NULL, cmd_dashboard, "[-o FILE.html] [--now TIME]", true },
 	{ "export", NULL, cmd_export, "[--since CURSOR] [--for CODE] -o FILE", true },
 	{ "import", NULL, cmd_import, "FILE...", true },
 	{ "digest", NULL, cmd_digest, "[--scope CODE]", true },
