@@ -176,8 +176,10 @@ static void derive_scope(struct imp *m, char **f, bool has_loc, double lat, doub
 		lv = LEVEL_STREET;
 	}
 	if (lv == LEVEL_STREET && has_loc) {
-		snprintf(scope + 9, CODE_MAX - 8, "%03d%03d", (int)floor(fabs(lat) * 100) % 1000,
-			 (int)floor(fabs(lon) * 100) % 1000);
+		/* the nudge keeps 34.05 in cell 405 although 34.05 * 100 < 3405 */
+		snprintf(scope + 9, CODE_MAX - 8, "%03d%03d",
+			 (int)floor(fabs(lat) * 100 + 1e-9) % 1000,
+			 (int)floor(fabs(lon) * 100 + 1e-9) % 1000);
 	}
 }
 

@@ -368,6 +368,9 @@ static bool to_ticket(struct im *m, size_t idx, json_t *req, struct tki_ticket *
 	}
 	t->created = times[0];
 	t->deadline = times[2];
+	/* a gridmesh export says "no deadline" by leaving it out; from elsewhere
+	 * a missing one is computed from the time limits */
+	t->no_deadline = ext != NULL;
 
 	/* status: ours exactly, else GeoReport's open/closed */
 	const char *gs = str(req, "status"), *detail = str(ext, "status");

@@ -25,7 +25,9 @@
  * exported for a scope inside this node keeps its id and scope; any other
  * becomes <node code>-<prefix>-<service_request_id> at this node.  Each
  * request is checked whole: one that does not fit is refused with a
- * "FILE: request N (id X): reason" message and the others go in.
+ * "FILE: request N (id X): reason" message and the others go in.  A
+ * missing expected_datetime means "no deadline" in a gridmesh export and
+ * "from the time limits" in a foreign one.
  */
 #ifndef GM_OPEN311_H
 #define GM_OPEN311_H

@@ -135,7 +135,7 @@ enum gm_err tkimport_put(struct store *st, const struct limits *lim, const struc
 	for (unsigned i = 0; i < t->nsteps; i++)
 		if (t->steps[i].closed)
 			closed = t->steps[i].closed;
-	if (!deadline && lim && cal && t->created &&
+	if (!deadline && !t->no_deadline && lim && cal && t->created &&
 	    !limits_deadline(lim, cal, t->category, t->priority, t->created, &deadline))
 		deadline = 0;
 

@@ -47,6 +47,7 @@ struct tki_ticket {
 	int64_t priority;         /* 0 = unset */
 	int64_t created;          /* unix seconds, 0 = unknown */
 	int64_t deadline;         /* 0 = from the time limits (if any apply) */
+	bool no_deadline;         /* deadline 0 means none: do not compute one */
 	const char *actor;        /* who the history names, e.g. "import:la311" */
 	unsigned nsteps;          /* at least 1: the first is the creation */
 	struct tki_step steps[TKI_MAX_STEPS];
