@@ -331,7 +331,10 @@ static void build_scan(struct sqlb *b, const struct view_query *q, int pos[C__CO
 	if (assets) {
 		need[C_STATE] = true;
 	} else {
-		need[C_STATUS] = need[C_DEADLINE] = need[C_CLOSED] = true;
+		/* rows known to be open need no status and no closed time */
+		bool only_open = q->status == VS_OPEN || q->overdue;
+		need[C_STATUS] = need[C_CLOSED] = !only_open;
+		need[C_DEADLINE] = true;
 		if (has_day(q))
 			need[C_CREATED] = true;
 	}
@@ -461,11 +464,19 @@ static json_t *jrate(int64_t num, int64_t den)
 	return json_real(round((double)num / (double)den * 10000.0) / 10000.0);
 }
 
-static bool col_is(sqlite3_stmt *s, int i, const char *lit, size_t len)
+/* The row's status is closed (1), rejected (2) or something else (0);
+ * a scan that does not select the status holds open tickets only. */
+static int closed_or_rejected(sqlite3_stmt *s, int i)
 {
-	return sqlite3_column_type(s, i) == SQLITE_TEXT &&
-	       (size_t)sqlite3_column_bytes(s, i) == len &&
-	       memcmp(sqlite3_column_text(s, i), lit, len) == 0;
+	if (i < 0)
+		return 0;
+	const unsigned char *t = sqlite3_column_text(s, i);
+	int n = sqlite3_column_bytes(s, i);
+	if (!t)
+		return 0;
+	if (n == 6 && memcmp(t, "closed", 6) == 0)
+		return 1;
+	return n == 8 && memcmp(t, "rejected", 8) == 0 ? 2 : 0;
 }
 
 /* Appends dimension `d`'s part of the key from the current row; `when`
@@ -511,7 +522,8 @@ static enum gm_err aggregate(struct store *st, const struct view_query *q, sqlit
 			n[0]++;
 			continue;
 		}
-		bool closed = col_is(s, pos[C_STATUS], "closed", 6);
+		int cr = closed_or_rejected(s, pos[C_STATUS]);
+		bool closed = cr == 1, rejected = cr == 2;
 		if (day) {
 			/* the row counts as opened on its created day ... */
 			if (sqlite3_column_type(s, pos[C_CREATED]) != SQLITE_NULL) {
@@ -535,7 +547,6 @@ static enum gm_err aggregate(struct store *st, const struct view_query *q, sqlit
 		}
 		if (!(n = vagg_get(a, &k)))
 			return GM_E_NOMEM;
-		bool rejected = col_is(s, pos[C_STATUS], "rejected", 8);
 		bool has_dl = sqlite3_column_type(s, pos[C_DEADLINE]) != SQLITE_NULL;
 		int64_t dl = sqlite3_column_int64(s, pos[C_DEADLINE]);
 		n[N_COUNT]++;
@@ -545,8 +556,8 @@ static enum gm_err aggregate(struct store *st, const struct view_query *q, sqlit
 		}
 		n[N_CLOSED] += closed;
 		n[N_ON_TIME] += closed && (!has_dl || (sqlite3_column_type(s, pos[C_CLOSED]) !=
-						       SQLITE_NULL &&
-						       sqlite3_column_int64(s, pos[C_CLOSED]) <= dl));
+							SQLITE_NULL &&
+							sqlite3_column_int64(s, pos[C_CLOSED]) <= dl));
 		n[N_REJECTED] += rejected;
 	}
 	return rc == SQLITE_DONE ? GM_OK : store_dberr(st, "view");
