@@ -19,15 +19,14 @@ static const struct {
 } cats[] = {
 	{ "Bulky Items", "0108" },
 	{ "Graffiti Removal", "0113" },
-	{ "Illegal Dumping Pickup", "0102" },
+	{ "Illegal Dumping Pickup", "0103" },
 	{ "Metal/Household Appliances", "0108" },
 	{ "Homeless Encampment", "0502" },
-	{ "Electronic Waste", "0103" },
+	{ "Electronic Waste", "0108" },
 	{ "Dead Animal Removal", "0117" },
 	{ "Single Streetlight Issue", "0408" },
 	{ "Multiple Streetlight Issue", "0408" },
 	{ "Report Water Waste", "0402" },
-	{ "Other", "0104" },
 };
 
 const char *la311_category(const char *requesttype)
@@ -35,7 +34,7 @@ const char *la311_category(const char *requesttype)
 	for (size_t i = 0; i < sizeof(cats) / sizeof(cats[0]); i++)
 		if (strcmp(requesttype, cats[i].type) == 0)
 			return cats[i].cat;
-	return "0104";
+	return NULL;
 }
 
 static const struct {
@@ -261,7 +260,9 @@ static int on_row(void *ctx, unsigned n, char **f, size_t *lens, unsigned long l
 	}
 	snprintf(t.id, sizeof(t.id), "%s-LA%s", store_code(m->st), sr);
 	derive_scope(m, f, t.has_loc, t.lat, t.lon, t.scope);
-	t.category = la311_category(type);
+	/* "Other" has no class; a ticket needs one: street not clean, which is
+	 * what most of LA's "Other" sanitation requests are */
+	t.category = la311_category(type) ? la311_category(type) : "0104";
 	const char *addr = field(m, f, F_ADDRESS);
 	snprintf(title, sizeof(title), "%s%s%s", type, *addr ? " at " : "", addr);
 	snprintf(descr, sizeof(descr), "MyLA311 %s: %s%s%s%s%s", sr, type,

@@ -5,7 +5,8 @@
  * Mapping (see data/README.md for the columns):
  *   id         <node code>-LA<srnumber>, e.g. 4401-LA1-1523590121, so the
  *              source's number stays visible and a re-import finds it
- *   category   requesttype onto a GB/T 30428 event class (la311_category)
+ *   category   requesttype onto a GB/T 30428 event class (la311_category;
+ *              Other: 0104)
  *   scope      below the importing node: district = the APC (area planning
  *              commission, 7 fixed numbers), street = the neighbourhood
  *              council number (nc), grid = the 0.01 degree lat/lon cell
@@ -55,14 +56,14 @@ GM_WUR enum gm_err la311_import(struct store *st, const char *path, int utc_offs
 				la311_msg_fn msg, void *ctx, struct la311_stats *stats,
 				char *err, size_t errlen);
 
-/* The GB/T 30428 event class of an LA request type: Bulky Items and
- * Metal/Household Appliances 0108 (abandoned furniture and equipment),
- * Graffiti Removal 0113 (dirty facades), Illegal Dumping Pickup 0102
- * (exposed rubbish), Homeless Encampment 0502, Electronic Waste 0103
- * (accumulated rubbish), Dead Animal Removal 0117, streetlight issues 0408
- * (overhead cables: no street-light event class), Report Water Waste 0402
- * (water mains); Other and anything unknown 0104 (street not clean, what
- * most "Other" sanitation requests are; the class table has no 99 class). */
+/* The GB/T 30428 event class of an LA request type, from what the type
+ * means: Bulky Items, Metal/Household Appliances and Electronic Waste 0108
+ * (discarded furniture and equipment), Illegal Dumping Pickup 0103 (dumped
+ * piles), Graffiti Removal 0113 (dirty facades), Homeless Encampment 0502,
+ * Dead Animal Removal 0117, streetlight issues 0408 (street lights are
+ * components; overhead lines and poles are the nearest event class),
+ * Report Water Waste 0402 (water mains); NULL for Other and unknown types
+ * (the importer files those under 0104, street not clean). */
 const char *la311_category(const char *requesttype);
 
 #endif

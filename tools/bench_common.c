@@ -34,7 +34,8 @@ static int row(void *ctx, unsigned n, char **f, size_t *lens, unsigned long line
 		return 1;
 	struct bench_ticket *t = &w->t[w->n];
 	snprintf(t->id, sizeof(t->id), "%s-%06u", w->code, w->n + 1);
-	snprintf(t->category, sizeof(t->category), "%s", la311_category(f[1]));
+	const char *cat = la311_category(f[1]);
+	snprintf(t->category, sizeof(t->category), "%s", cat ? cat : "0104");
 	snprintf(t->title, sizeof(t->title), "%s at %s", f[1], f[16]);
 	snprintf(t->status, sizeof(t->status), "%s",
 		 strcmp(f[2], "Closed") == 0 ? "closed" : "registered");

@@ -35,21 +35,13 @@ static int show(struct ctl *c, const struct calendar *cal)
 
 int cmd_calendar_show(struct ctl *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct calendar cal;
-	int o;
-	optind = 1;
-	while ((o = ctl_getopt(c, argc, argv, opts)) != -1) {
-		if (o != 'j')
-			return EX_USAGE;
-		c->json = true;
-	}
+	int rc = ctl_json_flag(c, argc, argv);
+	if (rc >= 0)
+		return rc;
 	if (optind != argc)
 		return ctl_usage(c);
-	int rc = load(c, &cal);
+	rc = load(c, &cal);
 	return rc ? rc : show(c, &cal);
 }
 
@@ -118,19 +110,11 @@ int cmd_calendar_add(struct ctl *c, int argc, char **argv)
 
 int cmd_limit_list(struct ctl *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
 	static const char *const cols[] = { "stage", "category", "priority", "duration", "note",
 					    NULL };
-	int o;
-	optind = 1;
-	while ((o = ctl_getopt(c, argc, argv, opts)) != -1) {
-		if (o != 'j')
-			return EX_USAGE;
-		c->json = true;
-	}
+	int rc = ctl_json_flag(c, argc, argv);
+	if (rc >= 0)
+		return rc;
 	if (optind != argc)
 		return ctl_usage(c);
 	return ctl_list_records(c, schema_table(T_TIME_LIMIT), NULL, 0, cols);

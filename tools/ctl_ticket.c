@@ -49,6 +49,36 @@ static int save_reporter(struct ctl *c, const char *id, const char *name, const 
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* The value set for column `col`, or NULL. */
+static const struct gm_value *field(const struct ctl_fields *f, const struct table_def *t,
+				    const char *col)
+{
+	int j = schema_col(t, col, strlen(col));
+	for (unsigned i = 0; i < f->n; i++)
+		if (f->cols[i] == j)
+			return &f->vals[i];
+	return NULL;
+}
+
+/* No --deadline: the category's time limit on the node's calendar,
+ * counted from the ticket's creation (node/limits.h). */
+static int deadline_from_limits(struct ctl *c, const struct table_def *t,
+				struct ctl_fields *f, const char *category)
+{
+	const struct gm_value *created = field(f, t, "created"), *prio = field(f, t, "priority");
+	int64_t dl;
+	bool has;
+	if (field(f, t, "deadline") || !created)
+		return 0;
+	if (limits_ticket_deadline(c->st, category, prio ? prio->i : 0, created->i, &dl, &has)) {
+		ctl_err(c, "%s", store_errmsg(c->st));
+		return -1;
+	}
+	if (has)
+		ctl_set(f, t, "deadline", gm_int(dl));
+	return 0;
+}
+
 int cmd_ticket_add(struct ctl *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -72,9 +102,9 @@ int cmd_ticket_add(struct ctl *c, int argc, char **argv)
 	struct ctl_fields f = { 0 };
 	const char *category = NULL, *title = NULL, *scope = NULL, *reporter = NULL;
 	const char *phone = NULL, *status = "reported";
-	bool has_lat = false, has_lon = false, has_deadline = false;
+	bool has_lat = false, has_lon = false;
 	double lat = 0, lon = 0;
-	long long v, prio = 0;
+	long long v;
 	char id[64];
 	int o;
 
@@ -96,9 +126,9 @@ int cmd_ticket_add(struct ctl *c, int argc, char **argv)
 			break;
 		case 'A': ctl_set(&f, t, "address", gm_text(optarg)); break;
 		case 'p':
-			if (!ctl_parse_int(c, "--priority", optarg, 1, 5, &prio))
+			if (!ctl_parse_int(c, "--priority", optarg, 1, 5, &v))
 				return EX_USAGE;
-			ctl_set(&f, t, "priority", gm_int(prio));
+			ctl_set(&f, t, "priority", gm_int(v));
 			break;
 		case 's':
 			if (!source_ok(c, optarg))
@@ -110,7 +140,6 @@ int cmd_ticket_add(struct ctl *c, int argc, char **argv)
 			if (!ctl_parse_time(c, "--deadline", optarg, &v))
 				return EX_USAGE;
 			ctl_set(&f, t, "deadline", gm_int(v));
-			has_deadline = true;
 			break;
 		case 'S': scope = optarg; break;
 		case 'r': reporter = optarg; break;
@@ -144,19 +173,7 @@ int cmd_ticket_add(struct ctl *c, int argc, char **argv)
 	ctl_set(&f, t, "category", gm_text(category));
 	ctl_set(&f, t, "title", gm_text(title));
 	ctl_set(&f, t, "status", gm_text(status));
-	int64_t created = (int64_t)(hlc_wall_ms() / 1000);
-	ctl_set(&f, t, "created", gm_int(created));
-	if (!has_deadline) {
-		/* the category's time limit on the node's calendar (node/limits.h) */
-		int64_t dl;
-		bool has;
-		if (limits_ticket_deadline(c->st, category, prio, created, &dl, &has)) {
-			ctl_err(c, "%s", store_errmsg(c->st));
-			return EX_FAIL;
-		}
-		if (has)
-			ctl_set(&f, t, "deadline", gm_int(dl));
-	}
+	ctl_set(&f, t, "created", gm_int((int64_t)(hlc_wall_ms() / 1000)));
 	/* default source: a grid worker at the keyboard */
 	bool has_source = false;
 	for (unsigned i = 0; i < f.n; i++)
@@ -167,6 +184,8 @@ int cmd_ticket_add(struct ctl *c, int argc, char **argv)
 		ctl_set(&f, t, "lat", gm_real(lat));
 		ctl_set(&f, t, "lon", gm_real(lon));
 	}
+	if (deadline_from_limits(c, t, &f, category))
+		return EX_FAIL;
 
 	/* id, record and reporter in one transaction */
 	int64_t seq;

@@ -55,7 +55,7 @@ for r in reqs:
     assert r["status"] in ("open", "closed"), r["status"]
 assert sum(r["status"] == "open" for r in reqs) == 34
 r = [r for r in reqs if r["service_request_id"] == "4401-LA1-1523590121"][0]
-assert r["status_notes"] == "closed" and r["service_code"] == "0102", r
+assert r["status_notes"] == "closed" and r["service_code"] == "0103", r
 assert r["requested_datetime"] == "2020-01-01T00:05:00-08:00", r
 assert r["agency_responsible"] == "BOS", r
 PY
