@@ -181,7 +181,10 @@ static void print_grouped(json_t *o)
 	table_print(&t);
 	json_t *cr = json_object_get(total, "closure_rate"), *ot = json_object_get(total,
 										   "on_time_rate");
-	if (json_is_real(cr) || json_is_real(ot)) {
+	/* the rates mean something only over all tickets, not a filtered few */
+	const char *status = json_string_value(json_object_get(o, "status"));
+	if ((json_is_real(cr) || json_is_real(ot)) && status && !strcmp(status, "any") &&
+	    !json_is_true(json_object_get(o, "overdue"))) {
 		printf("closure rate %s", json_is_real(cr) ? "" : "-");
 		if (json_is_real(cr))
 			printf("%.2f%%", json_real_value(cr) * 100);
