@@ -28,7 +28,10 @@ B = build
 LIB_SRC := $(wildcard proto/*.c sync/*.c node/*.c)
 LIB_SRC := $(filter-out node/gridnode.c,$(LIB_SRC))
 CTL_SRC := $(wildcard tools/gridctl*.c tools/ctl_*.c)
-BENCH_SRC := $(wildcard tools/bench*.c)
+# gridbench: tools/bench.c and its helpers; other tools/bench_<x>.c with a
+# main of their own build into gridbench_<x>
+BENCH_MAINS := tools/bench_views.c
+BENCH_SRC := $(filter-out $(BENCH_MAINS),$(wildcard tools/bench*.c))
 UNIT_SRC := $(wildcard tests/unit/*.c)
 
 LIB_OBJ = $(LIB_SRC:%.c=$(B)/obj/%.o)
@@ -43,7 +46,7 @@ SAN_UNIT_OBJ = $(UNIT_SRC:%.c=$(B)/asan/%.o)
 SAN_CTL_OBJ = $(CTL_SRC:%.c=$(B)/asan/%.o)
 
 .PHONY: all deps test unit unit-asan integration demo bench install clean check-deps
-all: $(B)/gridctl $(B)/gridbench $(B)/grideval $(if $(wildcard node/gridnode.c),$(B)/gridnode)
+all: $(B)/gridctl $(B)/gridbench $(B)/grideval $(B)/gridbench_views $(if $(wildcard node/gridnode.c),$(B)/gridnode)
 
 # V=1 shows the compiler lines
 Q = $(if $(V),,@)
@@ -73,6 +76,9 @@ $(B)/gridbench: $(BENCH_OBJ) $(B)/libgridmesh.a
 
 # classification accuracy on the LA 311 requests (tools/eval_classify.c)
 $(B)/grideval: $(B)/obj/tools/eval_classify.o $(B)/obj/tools/bench_common.o $(B)/libgridmesh.a
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(B)/gridbench_views: $(B)/obj/tools/bench_views.o $(B)/obj/tools/bench_common.o $(B)/libgridmesh.a
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
 # every tests/unit/*.c may define t_init_<name>_tests(); list them all

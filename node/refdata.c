@@ -25,6 +25,7 @@ static const struct {
 	{ "gbt30428-components.csv", T_CAT_COMPONENT, "code" },
 	{ "classify-rules.csv", T_CLASSIFY_RULE, "name" },
 	{ "dispatch-rules.csv", T_DISPATCH_RULE, "name" },
+	{ "time-limits.csv", T_TIME_LIMIT, "code" },
 };
 
 struct load {
@@ -36,6 +37,7 @@ struct load {
 	struct store_rec rec;
 	const char *path;
 	unsigned rows;
+	bool header_seen;
 };
 
 /* A CSV cell as a value of the column's type; empty is nil. */
@@ -64,7 +66,11 @@ static bool cell_value(const struct col_def *c, const char *s, size_t len, struc
 static int on_row(void *ctx, unsigned n, char **f, size_t *lens, unsigned long line)
 {
 	struct load *l = ctx;
-	if (line == 1) {
+	/* rows whose first field starts with '#' are comments (file headers) */
+	if (n && f[0][0] == '#')
+		return 0;
+	if (!l->header_seen) {
+		l->header_seen = true;
 		l->keyfield = -1;
 		for (unsigned i = 0; i < n; i++) {
 			l->map[i] = schema_col(l->tab, f[i], lens[i]);

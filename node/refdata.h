@@ -6,6 +6,11 @@
  * init they become genesis rows: records with scope "" and no clock, the
  * same bytes on every node, so they need no syncing; a city's own classes
  * and changes are ordinary reference records that sync down.
+ *
+ * The files: gbt30428-events.csv, gbt30428-components.csv (class tables)
+ * and time-limits.csv (node/limits.h).  A CSV's first row names the
+ * columns (`code` is the key); rows whose first field starts with '#' are
+ * comments; INT and REAL columns are parsed (empty = no value).
  */
 #ifndef GM_REFDATA_H
 #define GM_REFDATA_H

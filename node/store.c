@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "store_int.h"
 #include "refdata.h"
+#include "views.h"
 
 static const char *const base_ddl =
 	"CREATE TABLE meta(k TEXT PRIMARY KEY, v) WITHOUT ROWID;"
@@ -324,7 +325,7 @@ enum gm_err store_open(const char *dir, struct store **out, char *err, size_t er
 	}
 	if ((e = open_db(dir, SQLITE_OPEN_READWRITE, &st, err, errlen)))
 		return e;
-	if ((e = prepare_all(st)) || (e = load_identity(st))) {
+	if ((e = prepare_all(st)) || (e = load_identity(st)) || (e = views_ensure_indexes(st))) {
 		snprintf(err, errlen, "%s", st->errmsg);
 		store_close(st);
 		return e;
@@ -376,7 +377,7 @@ enum gm_err store_create(const char *dir, enum level level, const char *code,
 		goto out_fail;
 	if ((e = exec(st, "COMMIT")))
 		goto out_fail;
-	if ((e = load_identity(st)))
+	if ((e = load_identity(st)) || (e = views_ensure_indexes(st)))
 		goto out_fail;
 	*out = st;
 	return GM_OK;

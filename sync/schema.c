@@ -126,6 +126,15 @@ static const struct col_def attachment_cols[] = {
 	C("added", GM_INT, 0),
 };
 
+/* key: e.g. handle-0102, dispatch-p1; see data/time-limits.csv */
+static const struct col_def time_limit_cols[] = {
+	C("stage", GM_TEXT, COL_REQUIRED),      /* dispatch (register+dispatch) or handle */
+	C("category", GM_TEXT, 0),              /* event class 0102, major class 01, or * */
+	C("priority", GM_INT, 0),               /* only tickets of this priority; nil = any */
+	C("duration", GM_TEXT, COL_REQUIRED),   /* 30wm, 4wh, 1wd, 2h, 10m, 3d */
+	C("note", GM_TEXT, 0),
+};
+
 #define N(a) (uint8_t)(sizeof(a) / sizeof((a)[0]))
 
 static const struct table_def tables[T__COUNT] = {
@@ -141,6 +150,7 @@ static const struct table_def tables[T__COUNT] = {
 	{ T_CLASSIFY_RULE, "classify_rule", CLS_REF, N(classify_rule_cols), classify_rule_cols },
 	{ T_DISPATCH_RULE, "dispatch_rule", CLS_REF, N(dispatch_rule_cols), dispatch_rule_cols },
 	{ T_ATTACHMENT, "attachment", CLS_SHARED, N(attachment_cols), attachment_cols },
+	{ T_TIME_LIMIT, "time_limit", CLS_REF, N(time_limit_cols), time_limit_cols },
 };
 
 const struct table_def *schema_table(unsigned id)

@@ -47,6 +47,7 @@ enum table_id {
 	T_CLASSIFY_RULE,      /* node/rules.h: text -> event class */
 	T_DISPATCH_RULE,      /* node/rules.h: event class, place -> assignee */
 	T_ATTACHMENT,         /* node/blobs.h: a photo, audio or video on a ticket */
+	T_TIME_LIMIT,      /* per-category time limits (node/limits.h) */
 	T__COUNT
 };
 

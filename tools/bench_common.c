@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include "bench_common.h"
 #include "../node/csvread.h"
+#include "../node/la311.h"
 #include "../node/tickets.h"
 
 double bench_now(void)

@@ -41,6 +41,9 @@ struct ctl_cmd {
 void ctl_err(struct ctl *c, const char *fmt, ...) GM_PRINTF(2, 3);
 /* Prints the usage line of the running command; returns EX_USAGE. */
 int ctl_usage(struct ctl *c);
+/* Commands whose only option is --json: -1 to go on (optind at the first
+ * operand), else the exit status. */
+int ctl_json_flag(struct ctl *c, int argc, char **argv);
 
 /* Argument parsing: false (with a message) on a bad value. */
 bool ctl_parse_int(struct ctl *c, const char *opt, const char *s, long long lo, long long hi,
@@ -93,6 +96,19 @@ int cmd_resident_list(struct ctl *c, int argc, char **argv);
 int cmd_resident_erase(struct ctl *c, int argc, char **argv);
 int cmd_household_add(struct ctl *c, int argc, char **argv);
 int cmd_household_list(struct ctl *c, int argc, char **argv);
+/* ctl_view.c, ctl_calendar.c, ctl_io.c: what the district and city admin uses */
+int cmd_view(struct ctl *c, int argc, char **argv);
+int cmd_calendar_show(struct ctl *c, int argc, char **argv);
+int cmd_calendar_set(struct ctl *c, int argc, char **argv);
+int cmd_calendar_add(struct ctl *c, int argc, char **argv);
+int cmd_limit_list(struct ctl *c, int argc, char **argv);
+int cmd_limit_set(struct ctl *c, int argc, char **argv);
+int cmd_export_open311(struct ctl *c, int argc, char **argv);
+int cmd_export_geojson(struct ctl *c, int argc, char **argv);
+int cmd_export_csv(struct ctl *c, int argc, char **argv);
+int cmd_import_open311(struct ctl *c, int argc, char **argv);
+int cmd_import_csv(struct ctl *c, int argc, char **argv);
+int cmd_dashboard(struct ctl *c, int argc, char **argv);
 int cmd_asset_add(struct ctl *c, int argc, char **argv);
 int cmd_asset_update(struct ctl *c, int argc, char **argv);
 int cmd_asset_show(struct ctl *c, int argc, char **argv);

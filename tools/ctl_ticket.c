@@ -3,6 +3,7 @@
 #include <string.h>
 #include "ctl.h"
 #include "../node/tickets.h"
+#include "../node/limits.h"
 #include "../node/store_int.h"
 #include "../sync/hlc.h"
 #include "../node/blobs.h"
@@ -48,6 +49,36 @@ static int save_reporter(struct ctl *c, const char *id, const char *name, const 
 	int rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The value set for column `col`, or NULL. */
+static const struct gm_value *field(const struct ctl_fields *f, const struct table_def *t,
+				    const char *col)
+{
+	int j = schema_col(t, col, strlen(col));
+	for (unsigned i = 0; i < f->n; i++)
+		if (f->cols[i] == j)
+			return &f->vals[i];
+	return NULL;
+}
+
+/* No --deadline: the category's time limit on the node's calendar,
+ * counted from the ticket's creation (node/limits.h). */
+static int deadline_from_limits(struct ctl *c, const struct table_def *t,
+				struct ctl_fields *f, const char *category)
+{
+	const struct gm_value *created = field(f, t, "created"), *prio = field(f, t, "priority");
+	int64_t dl;
+	bool has;
+	if (field(f, t, "deadline") || !created)
+		return 0;
+	if (limits_ticket_deadline(c->st, category, prio ? prio->i : 0, created->i, &dl, &has)) {
+		ctl_err(c, "%s", store_errmsg(c->st));
+		return -1;
+	}
+	if (has)
+		ctl_set(f, t, "deadline", gm_int(dl));
+	return 0;
 }
 
 int cmd_ticket_add(struct ctl *c, int argc, char **argv)
@@ -172,6 +203,8 @@ int cmd_ticket_add(struct ctl *c, int argc, char **argv)
 		ctl_set(&f, t, "lat", gm_real(lat));
 		ctl_set(&f, t, "lon", gm_real(lon));
 	}
+	if (deadline_from_limits(c, t, &f, category))
+		return EX_FAIL;
 
 	/* id, record and reporter in one transaction */
 	int64_t seq;
@@ -302,17 +335,9 @@ int cmd_ticket_comment(struct ctl *c, int argc, char **argv)
 
 int cmd_ticket_show(struct ctl *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int o;
-	optind = 1;
-	while ((o = ctl_getopt(c, argc, argv, opts)) != -1) {
-		if (o != 'j')
-			return EX_USAGE;
-		c->json = true;
-	}
+	int rc = ctl_json_flag(c, argc, argv);
+	if (rc >= 0)
+		return rc;
 	if (optind != argc - 1)
 		return ctl_usage(c);
 	return ctl_show_record(c, tickets(), argv[optind]);

@@ -118,6 +118,22 @@ int ctl_getopt(struct ctl *c, int argc, char **argv, const struct option *opts)
 	return o;
 }
 
+int ctl_json_flag(struct ctl *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int o;
+	optind = 1;
+	while ((o = ctl_getopt(c, argc, argv, opts)) != -1) {
+		if (o != 'j')
+			return EX_USAGE;
+		c->json = true;
+	}
+	return -1;
+}
+
 json_t *ctl_value_json(const struct gm_value *v)
 {
 	switch (v->type) {
