@@ -12,6 +12,7 @@
 #include "store_int.h"
 #include "identity.h"
 #include "blobs.h"
+#include "views.h"
 #include <sodium.h>
 #include "../proto/wire.h"
 
@@ -385,6 +386,47 @@ static int on_event(coap_session_t *s, const coap_event_t ev)
 	return 0;
 }
 
+/* ------------------------------------------------------------- views */
+
+/*
+ * GET views/<name>?<query>: the admin's aggregated views as JSON
+ * (content-format 50), the same answers as `gridctl view` (node/views.h).
+ */
+static void h_view(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
+		   const coap_string_t *q, coap_pdu_t *resp)
+{
+	struct server *srv = of(r);
+	coap_str_const_t *path = coap_resource_get_uri_path(r);
+	char name[32], qs[1024], err[256];
+	char *json = NULL;
+	if (!path || path->length <= 6 || path->length - 6 >= sizeof(name)) {
+		reply_text(resp, COAP_RESPONSE_CODE_NOT_FOUND, NULL);
+		return;
+	}
+	memcpy(name, path->s + 6, path->length - 6);   /* after "views/" */
+	name[path->length - 6] = 0;
+	if (q && q->length >= sizeof(qs)) {
+		refuse(srv, s, resp, COAP_RESPONSE_CODE_BAD_REQUEST, "bad view query", "query too long");
+		return;
+	}
+	snprintf(qs, sizeof(qs), "%.*s", q ? (int)q->length : 0, q ? (const char *)q->s : "");
+	enum gm_err e = views_answer(srv->st, name, qs, &json, err, sizeof(err));
+	if (e == GM_E_INVAL) {
+		refuse(srv, s, resp, COAP_RESPONSE_CODE_BAD_REQUEST, "bad view query", err);
+		return;
+	}
+	if (e) {
+		log_err("view %s: %s", name, store_errmsg(srv->st));
+		reply_text(resp, COAP_RESPONSE_CODE_INTERNAL_ERROR, "view failed");
+		return;
+	}
+	struct gm_buf b;
+	gm_buf_init(&b);
+	gm_buf_append(&b, json, strlen(json));
+	free(json);
+	reply_body(r, s, req, resp, q, COAP_RESPONSE_CODE_CONTENT, NET_CT_JSON, &b);
+}
+
 /* ------------------------------------------------------------- blobs */
 
 static bool blob_query(struct server *srv, coap_session_t *s, const coap_string_t *q,
@@ -675,6 +717,14 @@ enum gm_err server_new(coap_context_t *ctx, struct store *st, const struct confi
 		goto out_fail;
 	}
 	coap_register_handler(blob, COAP_REQUEST_POST, h_blob_post);
+	static const char *const views[] = { "views/tickets", "views/assets", "views/kpi",
+					     "views/overdue" };
+	for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++) {
+		if (!add(srv, views[i], COAP_REQUEST_GET, h_view, "gridmesh.view", "50")) {
+			e = GM_E_NOMEM;
+			goto out_fail;
+		}
+	}
 	coap_resource_set_get_observable(srv->bell, 1);
 	/* the context's app data is the server: its event handler finds it there */
 	coap_set_app_data(ctx, srv);

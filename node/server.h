@@ -6,6 +6,7 @@
  *   GET  v1/down?c=CODE&a=N  batches for CODE's subtree after our cursor N
  *   GET  v1/bell?c=CODE    observable: [1, our code, boot id, head for CODE]
  *   GET  v1/status         JSON summary (content-format 50)
+ *   GET  views/tickets|assets|kpi|overdue?by=...  the admin's views, JSON (50)
  *   GET  v1/blob?c=&h=HASH[&o=OFF&n=LEN]  a blob's state, or a chunk of it
  *   POST v1/blob?c=&h=HASH&o=OFF&t=TOTAL  a chunk of a child's blob
  *   GET  .well-known/core  (libcoap) lists them with rt= and ct=

@@ -97,6 +97,7 @@ done
 [ $ok = 1 ] || { echo "demo: a grid and the city disagree" >&2; exit 1; }
 
 echo "== the city's open tickets by district and category"
-ctl city view tickets --by district,category --open
+ctl city view tickets --by district,category --status open
 echo "== the city's KPIs"
 ctl city view kpi
+

@@ -54,6 +54,18 @@ echo "$out"
 echo "$out" | grep -q '</v1/up>;.*rt="gridmesh.up"' || fail "v1/up not listed"
 echo "$out" | grep -q '</v1/bell>.*obs' || fail "v1/bell not listed as observable"
 
+say "the district's views over CoAP, as a stock CoAP client reads them"
+out=$($COAP_CLIENT -m get "coap://127.0.0.1:$(cat "$T/d/port")/views/tickets?by=status,grid" 2>&1)
+echo "$out"
+echo "$out" | python3 -c '
+import json, sys
+v = json.load(sys.stdin)
+total = sum(r[v["columns"].index("count")] for r in v["rows"])
+assert total == 4, v
+' || fail "views/tickets over CoAP"
+out=$($COAP_CLIENT -m get "coap://127.0.0.1:$(cat "$T/d/port")/views/tickets?by=nonsense" 2>&1)
+echo "$out" | grep -q "4.00" || fail "a bad view query was not refused: $out"
+
 say "clean shutdown on SIGTERM"
 for n in g11 g12 g21 g22 s1 s2 d; do stop $n; done
 grep -q "shutting down" "$T/d.log" || fail "no clean shutdown"
