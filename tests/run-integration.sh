@@ -11,7 +11,8 @@ export GM_TOP=$top
 export GRIDMESH_DATA=$top/data
 export PATH=$top/build:$PATH
 
-tests=${*:-$(ls "$top"/tests/integration/*.sh)}
+# lib.sh is sourced by the tests, not a test itself
+tests=${*:-$(ls "$top"/tests/integration/*.sh | grep -v '/lib\.sh$')}
 pass=0 fail=0 failed=""
 for t in $tests; do
 	name=$(basename "$t" .sh)
