@@ -96,6 +96,10 @@ $(B)/asan/test_unit: $(SAN_UNIT_OBJ) $(B)/asan/test_registry.o $(SAN_LIB_OBJ)
 $(B)/asan/gridctl: $(SAN_CTL_OBJ) $(SAN_LIB_OBJ)
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $^ $(LDLIBS) -o $@
 
+# big stores for the integration tests, fast (tests/integration/testfill.c)
+$(B)/testfill: $(B)/obj/tests/integration/testfill.o $(B)/libgridmesh.a
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
 deps:
 	@tools/deps.sh build
 
@@ -106,7 +110,7 @@ unit: $(B)/test_unit
 unit-asan: $(B)/asan/test_unit
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(B)/asan/test_unit
 
-integration: all $(B)/asan/gridctl
+integration: all $(B)/asan/gridctl $(B)/testfill
 	tests/run-integration.sh
 
 test:
