@@ -33,8 +33,9 @@ ctl "$V" init --level street --code 440106012 >/dev/null 2>&1
 prev=0 kills=0 midway=0 round=0
 while [ "$round" -lt 12 ]; do
 	round=$((round + 1))
-	# somewhere inside what is left of the import (the part already in goes fast)
-	left=$(( tref * (NB - prev) / NB + 20 ))
+	# somewhere inside what is left of the import (reading and skipping the
+	# batches already in takes a little too)
+	left=$(( tref * (NB - prev) / NB + tref / 4 + 20 ))
 	delay=$(awk -v s="$SEED" -v i="$round" -v l="$left" \
 		'BEGIN { srand(s * 131 + i); printf "%.3f", l * (0.05 + 0.5 * rand()) / 1000 }')
 	"$GRIDCTL" -d "$V" import "$T/big.gmx" >/dev/null 2>&1 &
