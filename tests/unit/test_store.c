@@ -388,6 +388,21 @@ static void pair(struct store **g, struct store **s, uint64_t wall)
 	t_sync(*g, *s);
 }
 
+/* Syncs both ways; then the two must hold the same state. */
+static void sync_both(struct store *a, struct store *b)
+{
+	t_sync(a, b);
+	t_sync(b, a);
+	CU_ASSERT_STRING_EQUAL(t_digest(a, NULL), t_digest(b, NULL));
+}
+
+/* Loads ticket T1 into r. */
+static void get_t1(struct store *st, struct store_rec *r)
+{
+	store_rec_init(r);
+	CU_ASSERT_EQUAL(store_get(st, schema_table(T_TICKET), "T1", r), GM_OK);
+}
+
 static void t_concurrent_same_field(void)
 {
 	struct store *g, *s;
@@ -402,14 +417,11 @@ static void t_concurrent_same_field(void)
 	CU_ASSERT_EQUAL(t_put(s, T_TICKET, "T1", NULL, W_UPDATE, &ts, "status", T("rejected"),
 			      NULL), GM_OK);
 	CU_ASSERT(ts > tg);
-	t_sync(g, s);
-	t_sync(s, g);
-	CU_ASSERT_STRING_EQUAL(t_digest(g, NULL), t_digest(s, NULL));
+	sync_both(g, s);
 	struct store *both[2] = { g, s };
 	for (int k = 0; k < 2; k++) {
 		struct store_rec r;
-		store_rec_init(&r);
-		CU_ASSERT_EQUAL(store_get(both[k], schema_table(T_TICKET), "T1", &r), GM_OK);
+		get_t1(both[k], &r);
 		CU_ASSERT(text_is(t_val(&r, "status"), "rejected"));
 		store_rec_free(&r);
 		struct hist *h = history(both[k], T_TICKET, "T1");
@@ -434,14 +446,11 @@ static void t_concurrent_same_field(void)
 	CU_ASSERT_EQUAL(t_put(s, T_TICKET, "T1", NULL, W_UPDATE, &ts, "assignee", T("street"),
 			      NULL), GM_OK);
 	CU_ASSERT_EQUAL(tg, ts);
-	t_sync(g, s);
-	t_sync(s, g);
-	CU_ASSERT_STRING_EQUAL(t_digest(g, NULL), t_digest(s, NULL));
+	sync_both(g, s);
 	const char *winner = store_node_id(g) > store_node_id(s) ? "grid" : "street";
 	for (int k = 0; k < 2; k++) {
 		struct store_rec r;
-		store_rec_init(&r);
-		CU_ASSERT_EQUAL(store_get(both[k], schema_table(T_TICKET), "T1", &r), GM_OK);
+		get_t1(both[k], &r);
 		CU_ASSERT(text_is(t_val(&r, "assignee"), winner));
 		store_rec_free(&r);
 	}
@@ -457,14 +466,11 @@ static void t_concurrent_other_fields(void)
 			GM_OK);
 	CU_ASSERT_EQUAL(t_put(s, T_TICKET, "T1", NULL, W_UPDATE, NULL, "priority", I(1),
 			      "title", T("urgent"), NULL), GM_OK);
-	t_sync(s, g);
-	t_sync(g, s);
-	CU_ASSERT_STRING_EQUAL(t_digest(g, NULL), t_digest(s, NULL));
+	sync_both(s, g);
 	struct store *both[2] = { g, s };
 	for (int k = 0; k < 2; k++) {
 		struct store_rec r;
-		store_rec_init(&r);
-		CU_ASSERT_EQUAL(store_get(both[k], schema_table(T_TICKET), "T1", &r), GM_OK);
+		get_t1(both[k], &r);
 		CU_ASSERT(text_is(t_val(&r, "assignee"), "li"));
 		CU_ASSERT(text_is(t_val(&r, "title"), "urgent"));
 		CU_ASSERT_EQUAL(t_val(&r, "priority")->i, 1);
@@ -584,9 +590,7 @@ static void t_delete_erasure_replicated(void)
 	CU_ASSERT_EQUAL(t_put(s, T_PERSON, "P1", NULL, W_UPDATE, NULL, "tags",
 			      T("elderly_alone"), "note", T("visited"), NULL), GM_OK);
 	CU_ASSERT_EQUAL(t_del(g, T_PERSON, "P1"), GM_OK);
-	t_sync(s, g);
-	t_sync(g, s);
-	CU_ASSERT_STRING_EQUAL(t_digest(g, NULL), t_digest(s, NULL));
+	sync_both(s, g);
 	assert_erased(g, "P1");
 	assert_erased(s, "P1");
 	/* an edit arriving after the delete brings nothing back */
