@@ -3,8 +3,7 @@
 # sanitizer build of gridctl when there is one, so a bad argument that
 # reads out of bounds or leaks fails here too.
 . "$GM_TOP/tests/integration/lib.sh"
-[ -x "$GM_TOP/build/asan/gridctl" ] && GRIDCTL=$GM_TOP/build/asan/gridctl
-export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1
+use_asan_gridctl
 D=$T/g
 
 say "node directory"

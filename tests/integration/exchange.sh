@@ -4,6 +4,7 @@
 # residents stop at the street, and a concurrent edit resolves the same way
 # on both sides with the loser visible in history.
 . "$GM_TOP/tests/integration/lib.sh"
+use_asan_gridctl
 G=$T/grid1 G2=$T/grid2 S=$T/street D=$T/district
 GC=440106012001001
 ctl "$G" init --level grid --code $GC --parent coap://127.0.0.1:5683 >/dev/null

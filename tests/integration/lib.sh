@@ -25,6 +25,15 @@ say() {
 	echo "--- $*"
 }
 
+# use_asan_gridctl: run the sanitizer build of gridctl (make integration
+# builds it), so a memory error or leak on the path a test takes fails it
+use_asan_gridctl() {
+	if [ -x "${GM_TOP:-.}/build/asan/gridctl" ]; then
+		GRIDCTL=$GM_TOP/build/asan/gridctl
+		export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1
+	fi
+}
+
 # ctl DIR ARGS... : gridctl on a node directory
 ctl() {
 	d=$1

@@ -2,6 +2,7 @@
 # is taken, every illegal one refused (exit 1, one line, nothing changes),
 # and the history lists each transition with who made it.
 . "$GM_TOP/tests/integration/lib.sh"
+use_asan_gridctl
 D=$T/g
 ctl "$D" init --level grid --code 440106012001001 --parent coap://127.0.0.1:5683 >/dev/null
 

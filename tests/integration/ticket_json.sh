@@ -1,6 +1,7 @@
 # ticket_json.sh - every --json output parses and has the keys that
 # docs/gridctl-json.md promises.
 . "$GM_TOP/tests/integration/lib.sh"
+use_asan_gridctl
 D=$T/g
 S=$T/s
 
