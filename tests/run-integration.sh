@@ -11,6 +11,7 @@ export GM_TOP=$top
 export GRIDMESH_DATA=$top/data
 export PATH=$top/build:$PATH
 
+# lib.sh is sourced by the tests, not a test itself
 tests=${*:-$(ls "$top"/tests/integration/*.sh | grep -v '/lib\.sh$')}
 pass=0 fail=0 failed=""
 for t in $tests; do

@@ -25,6 +25,7 @@ struct ctl {
 	struct identity *id;    /* its keys, attached to st when enrolled */
 	const char *cmd;        /* "ticket add", for messages */
 	const char *short_opts; /* letters that also work as -x (e.g. "o" for -o) */
+	bool said;              /* an error line was printed (ctl_err) */
 };
 
 typedef int (*ctl_fn)(struct ctl *c, int argc, char **argv);
@@ -39,11 +40,14 @@ struct ctl_cmd {
 
 /* Prints "gridctl <cmd>: <message>" to stderr. */
 void ctl_err(struct ctl *c, const char *fmt, ...) GM_PRINTF(2, 3);
-/* Prints the usage line of the running command; returns EX_USAGE. */
+/* Prints the usage line of the running command, unless an error line was
+ * printed already (a bad argument gets one line, not two); returns EX_USAGE. */
 int ctl_usage(struct ctl *c);
 /* Commands whose only option is --json: -1 to go on (optind at the first
  * operand), else the exit status. */
 int ctl_json_flag(struct ctl *c, int argc, char **argv);
+/* "gridctl -d DIR <command> <arguments>" of the running command. */
+const char *ctl_usage_text(void);
 
 /* Argument parsing: false (with a message) on a bad value. */
 bool ctl_parse_int(struct ctl *c, const char *opt, const char *s, long long lo, long long hi,

@@ -86,7 +86,7 @@ out_free:
 int cmd_import(struct ctl *c, int argc, char **argv)
 {
 	struct exchange_in tot = { 0 };
-	int rc = EX_OK;
+	int rc = EX_OK, nread = 0;
 
 	if (argc < 2)
 		return ctl_usage(c);
@@ -107,6 +107,7 @@ int cmd_import(struct ctl *c, int argc, char **argv)
 			rc = EX_FAIL;
 			continue;
 		}
+		nread++;
 		if (in.refused || in.rejected) {
 			ctl_err(c, "%s: %u batches and %llu changes refused: %s", argv[a], in.refused,
 				(unsigned long long)in.rejected, in.why);
@@ -119,6 +120,9 @@ int cmd_import(struct ctl *c, int argc, char **argv)
 		tot.superseded += in.superseded;
 		tot.rejected += in.rejected;
 	}
+	/* no file could be read: the error lines said it all */
+	if (!nread)
+		return rc;
 	if (c->json) {
 		json_t *j = json_object();
 		json_object_set_new(j, "batches_applied", json_integer(tot.batches));

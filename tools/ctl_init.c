@@ -48,9 +48,6 @@ int cmd_init(struct ctl *c, int argc, char **argv)
 			level_code_len(lv), code);
 		return EX_USAGE;
 	}
-	if (lv != LEVEL_CITY && !parent)
-		fprintf(stderr, "gridctl init: note: no --parent; this node will not sync until"
-				" one is set in gridnode.conf\n");
 	if ((parent && !uri_ok(parent)) || (listen && !uri_ok(listen))) {
 		ctl_err(c, "--parent and --listen take coap://HOST:PORT");
 		return EX_USAGE;
@@ -66,6 +63,9 @@ int cmd_init(struct ctl *c, int argc, char **argv)
 		ctl_err(c, "%s", store_errmsg(c->st));
 		return EX_FAIL;
 	}
+	if (lv != LEVEL_CITY && !parent)
+		fprintf(stderr, "gridctl init: note: no --parent; this node will not sync until"
+				" one is set in gridnode.conf\n");
 	if (c->json) {
 		json_t *j = json_object();
 		json_object_set_new(j, "dir", json_string(c->dir));

@@ -114,13 +114,13 @@ static int person_fields(struct ctl *c, int argc, char **argv, struct ctl_fields
 			ctl_set(f, t, "birth_year", gm_int(v));
 			break;
 		case 'i':
-			if (!sensitive_ok(c, "--id-card"))
-				return EX_FAIL;
 			if (!id_card_ok(optarg)) {
 				ctl_err(c, "--id-card: not an 18-character ID number with a valid"
 					   " check digit");
 				return EX_USAGE;
 			}
+			if (!sensitive_ok(c, "--id-card"))
+				return EX_FAIL;
 			ctl_set(f, t, "id_card", gm_text(optarg));
 			break;
 		case 'p':

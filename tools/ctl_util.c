@@ -15,6 +15,7 @@
 void ctl_err(struct ctl *c, const char *fmt, ...)
 {
 	va_list ap;
+	c->said = true;
 	fprintf(stderr, "gridctl %s: ", c->cmd ? c->cmd : "");
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -106,13 +107,11 @@ int ctl_getopt(struct ctl *c, int argc, char **argv, const struct option *opts)
 	opterr = 0;
 	int o = getopt_long(argc, argv, shorts, opts, &idx);
 	if (o == '?') {
-		ctl_err(c, "unknown option %s", argv[optind - 1]);
-		ctl_usage(c);
+		ctl_err(c, "unknown option %s (usage: %s)", argv[optind - 1], ctl_usage_text());
 		return -2;
 	}
 	if (o == ':') {
-		ctl_err(c, "%s needs a value", argv[optind - 1]);
-		ctl_usage(c);
+		ctl_err(c, "%s needs a value (usage: %s)", argv[optind - 1], ctl_usage_text());
 		return -2;
 	}
 	return o;

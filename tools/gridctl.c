@@ -114,13 +114,20 @@ static void usage(FILE *f)
 
 static const struct ctl_cmd *current;
 
+const char *ctl_usage_text(void)
+{
+	static char buf[512];
+	if (!current)
+		return "gridctl -d DIR COMMAND [ARGS]";
+	snprintf(buf, sizeof(buf), "gridctl -d DIR %s%s%s %s", current->group,
+		 current->name ? " " : "", current->name ? current->name : "", current->usage);
+	return buf;
+}
+
 int ctl_usage(struct ctl *c)
 {
-	if (current)
-		fprintf(stderr, "usage: gridctl -d DIR %s%s%s %s\n", current->group,
-			current->name ? " " : "", current->name ? current->name : "",
-			current->usage);
-	(void)c;
+	if (!c->said)
+		fprintf(stderr, "usage: %s\n", ctl_usage_text());
 	return EX_USAGE;
 }
 
@@ -157,14 +164,18 @@ int main(int argc, char **argv)
 		} else if (strcmp(argv[i], "--version") == 0) {
 			printf("gridctl %s\n", GM_VERSION);
 			return EX_OK;
+		} else if (strcmp(argv[i], "-d") == 0 || strcmp(argv[i], "--actor") == 0) {
+			fprintf(stderr, "gridctl: %s needs a value\n", argv[i]);
+			return EX_USAGE;
 		} else {
-			fprintf(stderr, "gridctl: unknown option %s\n", argv[i]);
-			usage(stderr);
+			fprintf(stderr, "gridctl: unknown option %s (gridctl --help lists them)\n",
+				argv[i]);
 			return EX_USAGE;
 		}
 	}
 	if (i >= argc) {
-		usage(stderr);
+		fprintf(stderr, "usage: gridctl -d DIR [--json] [--actor NAME] COMMAND [ARGS]"
+				" (gridctl --help lists the commands)\n");
 		return EX_USAGE;
 	}
 	const char *group = argv[i++];
