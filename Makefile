@@ -45,7 +45,7 @@ SAN_LIB_OBJ = $(LIB_SRC:%.c=$(B)/asan/%.o)
 SAN_UNIT_OBJ = $(UNIT_SRC:%.c=$(B)/asan/%.o)
 SAN_CTL_OBJ = $(CTL_SRC:%.c=$(B)/asan/%.o)
 
-.PHONY: all deps test unit unit-asan integration demo bench install clean check-deps FORCE
+.PHONY: all deps test unit unit-asan integration demo bench install clean check-deps soak FORCE
 all: $(B)/gridctl $(B)/gridbench $(B)/grideval $(B)/gridbench_views $(if $(wildcard node/gridnode.c),$(B)/gridnode)
 
 # V=1 shows the compiler lines
@@ -133,6 +133,11 @@ integration: all $(B)/asan/gridctl $(B)/testfill
 test:
 	@tools/deps.sh test
 	$(MAKE) unit unit-asan integration
+
+# longer crash and restart runs than make test's 20 cycles
+soak: all $(B)/testfill
+	@tools/deps.sh test
+	CYCLES=$${CYCLES:-300} tests/run-integration.sh tests/integration/crash_cycles.sh
 
 demo:
 	@tools/deps.sh build

@@ -61,6 +61,9 @@ enum gm_err store_dberr(struct store *st, const char *what)
 		e = GM_E_FULL;
 	if (prim == SQLITE_NOMEM)
 		e = GM_E_NOMEM;
+	if (e == GM_E_FULL)
+		return store_fail(st, e, "storage full or read-only, nothing was written (%s: %s)",
+				  what, sqlite3_errmsg(st->db));
 	return store_fail(st, e, "%s: %s", what, sqlite3_errmsg(st->db));
 }
 

@@ -139,13 +139,13 @@ mknode() {
 # start NAME: gridnode on $T/NAME in the background, log in $T/NAME.log
 start() {
 	"$GRIDNODE" -d "$T/$1" -v >>"$T/$1.log" 2>&1 &
-	echo $! >"$T/$1/pid"
+	echo $! >"$T/$1.pid"
 	PIDS="$PIDS $!"
 }
 
 # stop NAME [SIGNAL]
 stop() {
-	pid=$(cat "$T/$1/pid")
+	pid=$(cat "$T/$1.pid")
 	kill "-${2:-TERM}" "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 }
@@ -205,4 +205,9 @@ enrol_tree() {
 			WHERE k IN ('parent', 'listen')"
 		sed -i 's/^insecure = true/insecure = false/' "$T/$n/gridnode.conf"
 	done
+}
+
+# intact NAME: PRAGMA integrity_check says ok (waiting out a writer's lock)
+intact() {
+	[ "$(sqlite3 -cmd '.timeout 10000' "$T/$1/gridmesh.db" 'PRAGMA integrity_check')" = ok ]
 }

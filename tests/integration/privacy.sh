@@ -105,7 +105,7 @@ wait_for 30 sh -c "sqlite3 '$T/c/gridmesh.db' \"SELECT residents FROM resident_a
 
 say "a node with the wrong key is refused, counted, and the others carry on"
 cp -r "$T/g2" "$T/rogue"
-rm -f "$T/rogue/node.key" "$T/rogue/pid"
+rm -f "$T/rogue/node.key" "$T/rogue.pid"
 ctl "$T/rogue" keygen >/dev/null
 stop g2
 expect_fail ctl "$T/rogue" sync
