@@ -180,7 +180,15 @@ static bool body_complete(struct server *srv, coap_session_t *s, const coap_pdu_
 			  coap_pdu_t *resp, struct peer **pp)
 {
 	struct peer *p = peer_of(srv, s);
+	coap_opt_iterator_t it;
 	char why[96];
+	/* our bodies are msgpack (42); anything else is not for us */
+	coap_opt_t *ct = coap_check_option(req, COAP_OPTION_CONTENT_FORMAT, &it);
+	if (ct && coap_decode_var_bytes(coap_opt_value(ct), coap_opt_length(ct)) != NET_CT_OCTETS) {
+		refuse(srv, s, resp, COAP_RESPONSE_CODE(415), "wrong content-format",
+		       "bodies are application/octet-stream (42) msgpack");
+		return false;
+	}
 	if (!p) {
 		reply_text(resp, COAP_RESPONSE_CODE_INTERNAL_ERROR, NULL);
 		return false;
