@@ -25,6 +25,7 @@ static const struct {
 	{ "gbt30428-components.csv", T_CAT_COMPONENT, "code" },
 	{ "classify-rules.csv", T_CLASSIFY_RULE, "name" },
 	{ "dispatch-rules.csv", T_DISPATCH_RULE, "name" },
+	{ "device-thresholds.csv", T_DEVICE_THRESHOLD, "name" },
 };
 
 struct load {

@@ -112,6 +112,37 @@ static const struct col_def dispatch_rule_cols[] = {
 	C("enabled", GM_INT, 0),
 };
 
+/*
+ * Device thresholds (node/threshold.h): what a reading of `quantity` from
+ * a device bound to an asset of component class `class` (a class "0118",
+ * a major class "01" or "*") means.  Crossing `op value` (held for hold_s
+ * seconds, only during `hours` "H-H" local time when set) opens a ticket
+ * of event class `event` and sets the asset's state to `state` (nil: left
+ * alone); recovery is passing back beyond `clear` (nil: value).  Readings
+ * outside [min, max] are refused as absurd.  Keys and overrides as for
+ * rules: genesis rows (data/device-thresholds.csv) are keyed by name; a
+ * node writes "<code>:<name>" with scope its code, and for an asset the
+ * matching record of the deepest scope (then the most specific class)
+ * decides, a disabled one switching the quantity off there.
+ */
+static const struct col_def device_threshold_cols[] = {
+	C("name", GM_TEXT, COL_REQUIRED),
+	C("class", GM_TEXT, COL_REQUIRED),      /* component class, major class or "*" */
+	C("quantity", GM_TEXT, COL_REQUIRED),   /* SenML name's last part: lamp, level.. */
+	C("op", GM_TEXT, COL_REQUIRED),         /* > >= < <= = != */
+	C("value", GM_REAL, COL_REQUIRED),
+	C("clear", GM_REAL, 0),                 /* hysteresis: recovery beyond this */
+	C("unit", GM_TEXT, 0),                  /* SenML unit readings must carry, if any */
+	C("min", GM_REAL, 0),                   /* plausible range */
+	C("max", GM_REAL, 0),
+	C("hold_s", GM_INT, 0),                 /* seconds a crossing must last */
+	C("hours", GM_TEXT, 0),                 /* "19-6": active hours, local time */
+	C("event", GM_TEXT, COL_REQUIRED),      /* event class of the ticket */
+	C("state", GM_TEXT, 0),                 /* asset state while crossed */
+	C("priority", GM_INT, 0),               /* of the ticket, 1..5 */
+	C("enabled", GM_INT, 0),
+};
+
 #define N(a) (uint8_t)(sizeof(a) / sizeof((a)[0]))
 
 static const struct table_def tables[T__COUNT] = {
@@ -126,6 +157,8 @@ static const struct table_def tables[T__COUNT] = {
 	{ T_RESIDENT_AGG, "resident_agg", CLS_SHARED, N(resident_agg_cols), resident_agg_cols },
 	{ T_CLASSIFY_RULE, "classify_rule", CLS_REF, N(classify_rule_cols), classify_rule_cols },
 	{ T_DISPATCH_RULE, "dispatch_rule", CLS_REF, N(dispatch_rule_cols), dispatch_rule_cols },
+	{ T_DEVICE_THRESHOLD, "device_threshold", CLS_REF, N(device_threshold_cols),
+	  device_threshold_cols },
 };
 
 const struct table_def *schema_table(unsigned id)

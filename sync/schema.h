@@ -46,6 +46,7 @@ enum table_id {
 	T_RESIDENT_AGG,
 	T_CLASSIFY_RULE,      /* node/rules.h: text -> event class */
 	T_DISPATCH_RULE,      /* node/rules.h: event class, place -> assignee */
+	T_DEVICE_THRESHOLD,   /* node/threshold.h: device readings -> asset state, ticket */
 	T__COUNT
 };
 
