@@ -26,7 +26,7 @@ static const struct col_def asset_cols[] = {
 	C("lat", GM_REAL, 0),
 	C("lon", GM_REAL, 0),
 	C("address", GM_TEXT, 0),
-	C("state", GM_TEXT, COL_REQUIRED),      /* normal, damaged, lost, repair */
+	C("state", GM_TEXT, COL_REQUIRED),      /* normal, damaged, lost, repair, alarm */
 	C("inspected", GM_INT, 0),              /* unix seconds */
 	C("attrs", GM_TEXT, 0),                 /* JSON object */
 };

@@ -22,7 +22,7 @@ static bool state_ok(struct ctl *c, const char *s)
 {
 	if (asset_state_valid(s))
 		return true;
-	ctl_err(c, "--state: '%s' is not one of normal, damaged, lost, repair", s);
+	ctl_err(c, "--state: '%s' is not one of normal, damaged, lost, repair, alarm", s);
 	return false;
 }
 
