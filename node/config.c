@@ -55,6 +55,10 @@ static const struct opt opts[] = {
 	  "refuse changes stamped further ahead of our clock"),
 	O("security", insecure, OPT_BOOL, insecure, 0, 0, "false",
 	  "allow plain coap:// links without DTLS (tests of the protocol only)"),
+	O("devices", listen, OPT_URI, dev_listen, 0, 0, "",
+	  "coaps://HOST:PORT to serve devices on (SenML readings; gridctl device add)"),
+	O("devices", max_body_kb, OPT_INT, dev_max_body_kb, 1, 1024, "16",
+	  "largest SenML pack a device may post, KiB"),
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))

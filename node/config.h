@@ -40,6 +40,9 @@ struct config {
 	int max_drift_s;           /* refuse peers' clocks further ahead */
 	/* [security] */
 	bool insecure;             /* plain UDP, no DTLS */
+	/* [devices] (node/devserver.h) */
+	char dev_listen[256];      /* coaps://HOST:PORT for devices, "" = none */
+	int dev_max_body_kb;       /* largest SenML pack accepted, KiB */
 };
 
 void config_defaults(struct config *c);

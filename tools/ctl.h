@@ -120,6 +120,10 @@ int cmd_rule_enable(struct ctl *c, int argc, char **argv);
 int cmd_rule_disable(struct ctl *c, int argc, char **argv);
 int cmd_rules_check(struct ctl *c, int argc, char **argv);
 int cmd_ticket_dispatch(struct ctl *c, int argc, char **argv);
+int cmd_device_add(struct ctl *c, int argc, char **argv);
+int cmd_device_list(struct ctl *c, int argc, char **argv);
+int cmd_device_show(struct ctl *c, int argc, char **argv);
+int cmd_device_revoke(struct ctl *c, int argc, char **argv);
 
 /* ctl_rules.c, for ticket add and update: the clear best class of `text`
  * at place `at` into out (its reasons on stderr), or EX_FAIL with the top
