@@ -9,26 +9,14 @@
 #include "rules.h"
 #include "store_int.h"
 #include "threshold.h"
+#include "thrstore.h"
 #include "tickets.h"
 
-/* --------------------------------------------------------------- thresholds */
-
-/* Every valid device_threshold record (text in the arena), in key order. */
-struct thr_set {
-	struct threshold *v;
-	size_t n, cap;
-	struct arena a;
-	struct store *st;
-};
+/* ------------------------------------------------------------------ assets */
 
 static const struct gm_value *col(const struct store_rec *r, const char *name)
 {
 	return &r->vals[schema_col(r->tab, name, strlen(name))];
-}
-
-static const char *text(struct arena *a, const struct gm_value *v)
-{
-	return v->type == GM_TEXT && v->len ? arena_strndup(a, v->s, v->len) : NULL;
 }
 
 static bool num(const struct gm_value *v, double *d)
@@ -41,86 +29,6 @@ static bool num(const struct gm_value *v, double *d)
 		return false;
 	return true;
 }
-
-static int load_cb(void *ctx, const struct store_rec *r)
-{
-	struct thr_set *s = ctx;
-	struct threshold h;
-	char why[128];
-	const char *op, *hours;
-	double d;
-
-	memset(&h, 0, sizeof(h));
-	h.key = arena_strndup(&s->a, r->key, strlen(r->key));
-	h.scope = arena_strndup(&s->a, r->scope, strlen(r->scope));
-	h.name = text(&s->a, col(r, "name"));
-	h.cls = text(&s->a, col(r, "class"));
-	h.quantity = text(&s->a, col(r, "quantity"));
-	op = text(&s->a, col(r, "op"));
-	hours = text(&s->a, col(r, "hours"));
-	h.unit = text(&s->a, col(r, "unit"));
-	h.event = text(&s->a, col(r, "event"));
-	h.state = text(&s->a, col(r, "state"));
-	/* a record that is not a usable threshold is ignored, as if absent */
-	if (!h.key || !h.scope || !h.cls || !thr_op_parse(op, &h.op) ||
-	    !num(col(r, "value"), &h.value) || !thr_hours_parse(hours, &h.from_h, &h.to_h) ||
-	    (h.state && !asset_state_valid(h.state)))
-		return 0;
-	h.has_clear = num(col(r, "clear"), &h.clear);
-	h.has_min = num(col(r, "min"), &h.min);
-	h.has_max = num(col(r, "max"), &h.max);
-	if (num(col(r, "hold_s"), &d))
-		h.hold_s = (int64_t)d;
-	if (num(col(r, "priority"), &d))
-		h.priority = (int)d;
-	h.enabled = !num(col(r, "enabled"), &d) || d != 0;
-	if (!thr_valid(&h, why, sizeof(why)))
-		return 0;
-	if (s->n == s->cap) {
-		size_t nc = s->cap ? s->cap * 2 : 32;
-		struct threshold *nv = realloc(s->v, nc * sizeof(*nv));
-		if (!nv)
-			return 1;
-		s->v = nv;
-		s->cap = nc;
-	}
-	s->v[s->n++] = h;
-	return 0;
-}
-
-static enum gm_err thr_load(struct store *st, struct thr_set *s)
-{
-	memset(s, 0, sizeof(*s));
-	arena_init(&s->a, 4096);
-	s->st = st;
-	return store_scan(st, schema_table(T_DEVICE_THRESHOLD), NULL, 0, load_cb, s);
-}
-
-static void thr_free(struct thr_set *s)
-{
-	free(s->v);
-	arena_free(&s->a);
-}
-
-/* The threshold in effect for `quantity` of an asset, or NULL. */
-static const struct threshold *thr_choose(const struct thr_set *s, const char *cls,
-					  const char *scope, const char *quantity)
-{
-	const struct threshold *best = NULL;
-	int bs = 0;
-	for (size_t i = 0; i < s->n; i++) {
-		if (strcmp(s->v[i].quantity, quantity))
-			continue;
-		int sp = thr_specificity(&s->v[i], cls, scope);
-		if (sp > bs) {   /* ties: the first by key */
-			best = &s->v[i];
-			bs = sp;
-		}
-	}
-	return best && best->enabled ? best : NULL;
-}
-
-/* ------------------------------------------------------------------ assets */
 
 struct asset_now {
 	const char *id;
@@ -533,7 +441,7 @@ static bool check(const struct thr_set *ts, const struct asset_now *a, const str
 				 i + 1, r->name, r->t - (double)now);
 			return false;
 		}
-		const struct threshold *th = thr_choose(ts, a->cls, a->scope, q);
+		const struct threshold *th = thrstore_choose(ts, a->cls, a->scope, q);
 		if (!th)
 			continue;
 		if (!reading_value(r, &v)) {
@@ -630,7 +538,7 @@ enum gm_err devalarm_apply(struct store *st, const struct device_info *dev,
 	snprintf(x.actor, sizeof(x.actor), "%s%s", DEVICE_PSK_PREFIX, dev->id);
 	if (!(items = calloc(p->n ? p->n : 1, sizeof(*items))))
 		return GM_E_NOMEM;
-	if ((e = thr_load(st, &ts)))
+	if ((e = thrstore_load(st, &ts)))
 		goto out_free_items;
 	if ((e = store_begin(st)))
 		goto out_free_set;
@@ -653,7 +561,7 @@ enum gm_err devalarm_apply(struct store *st, const struct device_info *dev,
 out_rollback:
 	store_rollback(st);
 out_free_set:
-	thr_free(&ts);
+	thrstore_free(&ts);
 out_free_items:
 	free(items);
 	return e;

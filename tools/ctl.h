@@ -124,6 +124,8 @@ int cmd_device_add(struct ctl *c, int argc, char **argv);
 int cmd_device_list(struct ctl *c, int argc, char **argv);
 int cmd_device_show(struct ctl *c, int argc, char **argv);
 int cmd_device_revoke(struct ctl *c, int argc, char **argv);
+int cmd_threshold_list(struct ctl *c, int argc, char **argv);
+int cmd_threshold_set(struct ctl *c, int argc, char **argv);
 
 /* ctl_rules.c, for ticket add and update: the clear best class of `text`
  * at place `at` into out (its reasons on stderr), or EX_FAIL with the top

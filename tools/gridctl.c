@@ -58,6 +58,11 @@ static const struct ctl_cmd cmds[] = {
 	{ "device", "list", cmd_device_list, "[--json]", true },
 	{ "device", "show", cmd_device_show, "ID [--json]", true },
 	{ "device", "revoke", cmd_device_revoke, "ID", true },
+	{ "threshold", "list", cmd_threshold_list, "[--class CODE] [--json]", true },
+	{ "threshold", "set", cmd_threshold_set,
+	  "NAME [--class CODE|MAJOR|'*'] [--quantity Q] [--op '>'|'>='|'<'|'<='|'='|'!=']"
+	  " [--value V] [--clear V] [--unit U] [--min V] [--max V] [--hold S] [--hours H-H]"
+	  " [--event CODE] [--state S] [--priority 1-5] [--enable|--disable]", true },
 	{ "category", "list", cmd_category_list, "[--component] [--json]", true },
 	{ "classify", NULL, cmd_classify, "TEXT [--scope CODE] [--top N] [--json]", true },
 	{ "rule", "add", cmd_rule_add,

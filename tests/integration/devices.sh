@@ -177,4 +177,12 @@ wait_for 20 sh -c "'$GRIDCTL' -d '$T/g' status | grep -q 'device DTLS handshake 
 	fail "wrong key not counted"
 assert_eq "$(tickets)" 2 "tickets after refused handshakes"
 ctl "$T/g" device list
+
+say "thresholds: listed, changed here, refused when they make no sense"
+ctl "$T/g" threshold list --class 0603 | grep -q '^water-level ' || fail "threshold list"
+expect_fail ctl "$T/g" threshold set water-level --clear 99 | grep -q "nothing would clear" ||
+	fail "a clear value above the threshold was accepted"
+ctl "$T/g" threshold set water-level --value 40 --clear 30
+ctl "$T/g" threshold list --class 0603 | grep -q "^440106012023001:water-level .* 40.000000" ||
+	fail "the grid's own threshold is not listed"
 echo ok

@@ -5,6 +5,7 @@
 #include "test_util.h"
 #include "../../node/devalarm.h"
 #include "../../node/devices.h"
+#include "../../node/thrstore.h"
 #include "../../node/tickets.h"
 
 void t_init_devices_tests(void);
@@ -294,6 +295,39 @@ static void test_lamp_at_night(void)
 	tzset();
 }
 
+/* A node's own version of a threshold decides for its assets; disabled, it is off. */
+static void test_override(void)
+{
+	const struct table_def *t = schema_table(T_DEVICE_THRESHOLD);
+	struct store *st = t_store(LEVEL_GRID, GRID);
+	struct device_info d;
+	struct devalarm_result res;
+	char key[DEVICE_KEY_HEX + 1], rkey[128];
+	put_asset(st, "W1", "0603", "river gauge");
+	CU_ASSERT_FATAL(devices_add(st, "W1", NULL, &d, key) == GM_OK);
+	uint8_t cols[2] = { (uint8_t)schema_col(t, "value", 5), (uint8_t)schema_col(t, "clear", 5) };
+	struct gm_value vals[2] = { gm_real(50), gm_real(40) };
+	CU_ASSERT_FATAL(thrstore_put(st, "water-level", 2, cols, vals, "tester", rkey,
+				     sizeof(rkey)) == GM_OK);
+	CU_ASSERT_STRING_EQUAL(rkey, GRID ":water-level");
+	CU_ASSERT_EQUAL(post(st, &d, "[{\"n\":\"level\",\"v\":60}]", &res), GM_OK);
+	CU_ASSERT_EQUAL(res.trips, 1);   /* 60 is over the grid's 50, not the default 80 */
+	/* refused: nothing would ever clear; not a known event class */
+	vals[1] = gm_real(55);
+	CU_ASSERT_EQUAL(thrstore_put(st, "water-level", 2, cols, vals, NULL, NULL, 0), GM_E_INVAL);
+	uint8_t ev = (uint8_t)schema_col(t, "event", 5);
+	struct gm_value evv = gm_text("9999");
+	CU_ASSERT_EQUAL(thrstore_put(st, "water-level", 1, &ev, &evv, NULL, NULL, 0), GM_E_INVAL);
+	/* switched off here: the quantity is no longer watched */
+	uint8_t en = (uint8_t)schema_col(t, "enabled", 7);
+	struct gm_value off = gm_int(0);
+	CU_ASSERT_FATAL(thrstore_put(st, "water-level", 1, &en, &off, NULL, NULL, 0) == GM_OK);
+	CU_ASSERT_EQUAL(post(st, &d, "[{\"n\":\"level\",\"v\":10}]", &res), GM_OK);
+	CU_ASSERT_EQUAL(res.used, 0);
+	CU_ASSERT_EQUAL(res.clears, 0);
+	store_close(st);
+}
+
 void t_init_devices_tests(void)
 {
 	static const struct t_case tests[] = {
@@ -301,6 +335,7 @@ void t_init_devices_tests(void)
 		{ "one ticket per crossing, noted, recovered, dispatched", test_ticket_once },
 		{ "absurd readings refused, nothing changes", test_refused },
 		{ "street light off at night", test_lamp_at_night },
+		{ "a node's own threshold, checks, disabling", test_override },
 		{ NULL, NULL },
 	};
 	t_add_suite("devices", tests);
