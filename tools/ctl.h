@@ -53,6 +53,9 @@ void ctl_format_time(long long t, char *buf, size_t len);
 
 /* Runs getopt_long over argv; on an unknown option prints usage. */
 int ctl_getopt(struct ctl *c, int argc, char **argv, const struct option *opts);
+/* For commands whose only option is --json and that take `positional`
+ * arguments (from argv[optind]): -1 to go on, else the exit status. */
+int ctl_json_only(struct ctl *c, int argc, char **argv, int positional);
 
 /* A record as JSON: {"id", "scope", columns...}. */
 json_t *ctl_rec_json(struct ctl *c, const struct store_rec *r);

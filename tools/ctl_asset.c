@@ -186,29 +186,11 @@ int cmd_asset_update(struct ctl *c, int argc, char **argv)
 	return ctl_write(c, t, argv[optind], NULL, &f, note, W_UPDATE, false);
 }
 
-static int parse_json_flag(struct ctl *c, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int o;
-	optind = 1;
-	while ((o = ctl_getopt(c, argc, argv, opts)) != -1) {
-		if (o != 'j')
-			return EX_USAGE;
-		c->json = true;
-	}
-	return -1;
-}
-
 int cmd_asset_show(struct ctl *c, int argc, char **argv)
 {
-	int rc = parse_json_flag(c, argc, argv);
+	int rc = ctl_json_only(c, argc, argv, 1);
 	if (rc >= 0)
 		return rc;
-	if (optind != argc - 1)
-		return ctl_usage(c);
 	return ctl_show_record(c, schema_table(T_ASSET), argv[optind]);
 }
 

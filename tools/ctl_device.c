@@ -115,20 +115,10 @@ static int list_cb(void *ctx, const struct device_info *d)
 
 int cmd_device_list(struct ctl *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct list_out o = { 0 };
-	int opt;
-	optind = 1;
-	while ((opt = ctl_getopt(c, argc, argv, opts)) != -1) {
-		if (opt != 'j')
-			return EX_USAGE;
-		c->json = true;
-	}
-	if (optind != argc)
-		return ctl_usage(c);
+	int rc = ctl_json_only(c, argc, argv, 0);
+	if (rc >= 0)
+		return rc;
 	if (c->json)
 		o.arr = json_array();
 	else
@@ -146,21 +136,11 @@ int cmd_device_list(struct ctl *c, int argc, char **argv)
 
 int cmd_device_show(struct ctl *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct device_info d;
 	sqlite3_stmt *s;
-	int opt;
-	optind = 1;
-	while ((opt = ctl_getopt(c, argc, argv, opts)) != -1) {
-		if (opt != 'j')
-			return EX_USAGE;
-		c->json = true;
-	}
-	if (optind != argc - 1)
-		return ctl_usage(c);
+	int rc = ctl_json_only(c, argc, argv, 1);
+	if (rc >= 0)
+		return rc;
 	if (devices_get(c->st, argv[optind], &d)) {
 		ctl_err(c, "%s", store_errmsg(c->st));
 		return EX_FAIL;

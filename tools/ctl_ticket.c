@@ -300,19 +300,9 @@ int cmd_ticket_comment(struct ctl *c, int argc, char **argv)
 
 int cmd_ticket_show(struct ctl *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int o;
-	optind = 1;
-	while ((o = ctl_getopt(c, argc, argv, opts)) != -1) {
-		if (o != 'j')
-			return EX_USAGE;
-		c->json = true;
-	}
-	if (optind != argc - 1)
-		return ctl_usage(c);
+	int rc = ctl_json_only(c, argc, argv, 1);
+	if (rc >= 0)
+		return rc;
 	return ctl_show_record(c, tickets(), argv[optind]);
 }
 
