@@ -7,28 +7,13 @@
 #include <time.h>
 #include "devalarm.h"
 #include "rules.h"
+#include "recval.h"
 #include "store_int.h"
 #include "threshold.h"
 #include "thrstore.h"
 #include "tickets.h"
 
 /* ------------------------------------------------------------------ assets */
-
-static const struct gm_value *col(const struct store_rec *r, const char *name)
-{
-	return &r->vals[schema_col(r->tab, name, strlen(name))];
-}
-
-static bool num(const struct gm_value *v, double *d)
-{
-	if (v->type == GM_REAL)
-		*d = v->d;
-	else if (v->type == GM_INT)
-		*d = (double)v->i;
-	else
-		return false;
-	return true;
-}
 
 struct asset_now {
 	const char *id;
@@ -58,11 +43,11 @@ static enum gm_err load_asset(struct store *st, const char *id, struct asset_now
 		return store_fail(st, GM_E_NOTFOUND, "the device's asset %s is gone", id);
 	}
 	snprintf(a->scope, sizeof(a->scope), "%s", r.scope);
-	copy_text(a->cls, sizeof(a->cls), col(&r, "code"));
-	copy_text(a->state, sizeof(a->state), col(&r, "state"));
-	copy_text(a->name, sizeof(a->name), col(&r, "name"));
-	copy_text(a->address, sizeof(a->address), col(&r, "address"));
-	a->has_ll = num(col(&r, "lat"), &a->lat) && num(col(&r, "lon"), &a->lon);
+	copy_text(a->cls, sizeof(a->cls), rec_col(&r, "code"));
+	copy_text(a->state, sizeof(a->state), rec_col(&r, "state"));
+	copy_text(a->name, sizeof(a->name), rec_col(&r, "name"));
+	copy_text(a->address, sizeof(a->address), rec_col(&r, "address"));
+	a->has_ll = val_num(rec_col(&r, "lat"), &a->lat) && val_num(rec_col(&r, "lon"), &a->lon);
 	store_rec_free(&r);
 	return GM_OK;
 }
@@ -264,7 +249,7 @@ static bool open_ticket(struct run *x, const char *event, char id[64])
 		return false;
 	store_rec_init(&r);
 	if (store_get(x->st, t, id, &r) == GM_OK && clk_zero(r.del)) {
-		copy_text(status, sizeof(status), col(&r, "status"));
+		copy_text(status, sizeof(status), rec_col(&r, "status"));
 		open = ticket_status_open(status);
 	}
 	store_rec_free(&r);

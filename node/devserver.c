@@ -226,25 +226,22 @@ static bool body_complete(struct devserver *d, coap_session_t *s, const coap_pdu
 		return false;
 	}
 	p->body.max = (size_t)d->cfg->dev_max_body_kb * 1024;
-	switch (net_body_add(&p->body, req, net_now_ms())) {
-	case NB_DONE:
+	enum net_body_state bs = net_body_add(&p->body, req, net_now_ms());
+	if (bs == NB_DONE) {
 		*pp = p;
 		return true;
-	case NB_MORE:
+	}
+	if (bs == NB_MORE) {
+		/* libcoap turns this into 2.31 Continue and asks for the next block */
 		coap_pdu_set_code(resp, COAP_RESPONSE_CODE_CHANGED);
 		return false;
-	case NB_TOOBIG:
-		snprintf(why, sizeof(why), "body larger than %d KiB", d->cfg->dev_max_body_kb);
-		refuse(d, s, resp, COAP_RESPONSE_CODE(413), "device body too large", why, dev);
-		break;
-	case NB_GAP:
-		refuse(d, s, resp, COAP_RESPONSE_CODE(408), "block out of order",
-		       "block-wise upload has a gap", dev);
-		break;
-	case NB_NOMEM:
-		reply_text(resp, COAP_RESPONSE_CODE_INTERNAL_ERROR, "out of memory");
-		break;
 	}
+	const char *reason;
+	coap_pdu_code_t code = net_body_refusal(bs, p->body.max, &reason, why, sizeof(why));
+	if (reason)
+		refuse(d, s, resp, code, reason, why, dev);
+	else
+		reply_text(resp, code, why);
 	net_body_free(&p->body);
 	return false;
 }

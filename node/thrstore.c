@@ -4,28 +4,13 @@
 #include <string.h>
 #include "thrstore.h"
 #include "rules.h"
+#include "recval.h"
 #include "store_int.h"
 #include "tickets.h"
-
-static const struct gm_value *col(const struct store_rec *r, const char *name)
-{
-	return &r->vals[schema_col(r->tab, name, strlen(name))];
-}
 
 static const char *text(struct arena *a, const struct gm_value *v)
 {
 	return v->type == GM_TEXT && v->len ? arena_strndup(a, v->s, v->len) : NULL;
-}
-
-static bool num(const struct gm_value *v, double *d)
-{
-	if (v->type == GM_REAL)
-		*d = v->d;
-	else if (v->type == GM_INT)
-		*d = (double)v->i;
-	else
-		return false;
-	return true;
 }
 
 bool thrstore_from_rec(const struct store_rec *r, struct arena *a, struct threshold *h,
@@ -37,14 +22,14 @@ bool thrstore_from_rec(const struct store_rec *r, struct arena *a, struct thresh
 	memset(h, 0, sizeof(*h));
 	h->key = arena_strndup(a, r->key, strlen(r->key));
 	h->scope = arena_strndup(a, r->scope, strlen(r->scope));
-	h->name = text(a, col(r, "name"));
-	h->cls = text(a, col(r, "class"));
-	h->quantity = text(a, col(r, "quantity"));
-	op = text(a, col(r, "op"));
-	hours = text(a, col(r, "hours"));
-	h->unit = text(a, col(r, "unit"));
-	h->event = text(a, col(r, "event"));
-	h->state = text(a, col(r, "state"));
+	h->name = text(a, rec_col(r, "name"));
+	h->cls = text(a, rec_col(r, "class"));
+	h->quantity = text(a, rec_col(r, "quantity"));
+	op = text(a, rec_col(r, "op"));
+	hours = text(a, rec_col(r, "hours"));
+	h->unit = text(a, rec_col(r, "unit"));
+	h->event = text(a, rec_col(r, "event"));
+	h->state = text(a, rec_col(r, "state"));
 	if (!h->key || !h->scope) {
 		snprintf(why, whylen, "out of memory");
 		return false;
@@ -57,7 +42,7 @@ bool thrstore_from_rec(const struct store_rec *r, struct arena *a, struct thresh
 		snprintf(why, whylen, "op '%s' is not >, >=, <, <=, = or !=", op ? op : "");
 		return false;
 	}
-	if (!num(col(r, "value"), &h->value)) {
+	if (!val_num(rec_col(r, "value"), &h->value)) {
 		snprintf(why, whylen, "no value");
 		return false;
 	}
@@ -69,14 +54,14 @@ bool thrstore_from_rec(const struct store_rec *r, struct arena *a, struct thresh
 		snprintf(why, whylen, "state '%s' is not an asset state", h->state);
 		return false;
 	}
-	h->has_clear = num(col(r, "clear"), &h->clear);
-	h->has_min = num(col(r, "min"), &h->min);
-	h->has_max = num(col(r, "max"), &h->max);
-	if (num(col(r, "hold_s"), &d))
+	h->has_clear = val_num(rec_col(r, "clear"), &h->clear);
+	h->has_min = val_num(rec_col(r, "min"), &h->min);
+	h->has_max = val_num(rec_col(r, "max"), &h->max);
+	if (val_num(rec_col(r, "hold_s"), &d))
 		h->hold_s = (int64_t)d;
-	if (num(col(r, "priority"), &d))
+	if (val_num(rec_col(r, "priority"), &d))
 		h->priority = (int)d;
-	h->enabled = !num(col(r, "enabled"), &d) || d != 0;
+	h->enabled = !val_num(rec_col(r, "enabled"), &d) || d != 0;
 	return thr_valid(h, why, whylen);
 }
 
@@ -147,7 +132,7 @@ struct base {
 static int base_cb(void *ctx, const struct store_rec *r)
 {
 	struct base *b = ctx;
-	const struct gm_value *n = col(r, "name");
+	const struct gm_value *n = rec_col(r, "name");
 	size_t sl = strlen(r->scope);
 	if (n->type != GM_TEXT || n->len != strlen(b->name) || memcmp(n->s, b->name, n->len) ||
 	    strncmp(r->scope, b->at, sl) || (b->found && sl <= b->depth))
