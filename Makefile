@@ -10,7 +10,7 @@ MANDIR = $(PREFIX)/share/man
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS = sqlite3 libsodium msgpack libcoap-3-gnutls inih jansson libzstd
+PKGS = sqlite3 libsodium msgpack libcoap-3-gnutls inih jansson libzstd libcbor
 # libcsv has no .pc file on Debian: plain -lcsv
 
 CFLAGS ?= -O2 -g

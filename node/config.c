@@ -59,6 +59,10 @@ static const struct opt opts[] = {
 	  "largest attachment (photo, audio, video) accepted, KiB"),
 	O("blobs", fetch, OPT_FETCH, blob_fetch, 0, 0, "eager",
 	  "eager: fetch attachments the parent sends down; lazy: only when read"),
+	O("devices", listen, OPT_URI, dev_listen, 0, 0, "",
+	  "coaps://HOST:PORT to serve devices on (SenML readings; gridctl device add)"),
+	O("devices", max_body_kb, OPT_INT, dev_max_body_kb, 1, 1024, "16",
+	  "largest SenML pack a device may post, KiB"),
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))

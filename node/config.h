@@ -43,6 +43,9 @@ struct config {
 	/* [blobs] */
 	int blob_max_kb;           /* largest attachment accepted, KiB */
 	char blob_fetch[8];        /* "eager": fetch what the parent sends down; "lazy": on read */
+	/* [devices] (node/devserver.h) */
+	char dev_listen[256];      /* coaps://HOST:PORT for devices, "" = none */
+	int dev_max_body_kb;       /* largest SenML pack accepted, KiB */
 };
 
 void config_defaults(struct config *c);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <sodium.h>
 #include "config.h"
+#include "devserver.h"
 #include "link.h"
 #include "log.h"
 #include "net.h"
@@ -49,6 +50,7 @@ struct node {
 	struct identity *id;
 	coap_context_t *ctx;
 	struct server *srv;
+	struct devserver *dev;      /* [devices] listen: its own CoAP context */
 	struct link *link;
 	uint64_t boot;
 	int64_t head;               /* batch log head last announced */
@@ -120,6 +122,12 @@ static void on_parent_batches(void *ctx)
 		server_ring(n->srv);
 }
 
+/* Device readings wrote asset states and tickets: seal and push them. */
+static void on_device_change(void *ctx)
+{
+	seal_local(ctx);
+}
+
 static bool start_net(struct node *n)
 {
 	char err[512];
@@ -154,6 +162,11 @@ static bool start_net(struct node *n)
 			return false;
 		}
 	}
+	if (n->cfg.dev_listen[0] &&
+	    devserver_new(n->st, &n->cfg, on_device_change, n, &n->dev, err, sizeof(err))) {
+		log_err("[devices] listen: %s", err);
+		return false;
+	}
 	if (link_new(n->ctx, n->st, &n->cfg, n->id, true, on_parent_batches, n, &n->link, err,
 		     sizeof(err))) {
 		log_err("parent: %s", err);
@@ -169,10 +182,12 @@ static void reload(struct node *n)
 		log_err("reload refused; keeping the running settings");
 		return;
 	}
-	if (strcmp(c.listen, n->cfg.listen) || strcmp(c.parent, n->cfg.parent))
+	if (strcmp(c.listen, n->cfg.listen) || strcmp(c.parent, n->cfg.parent) ||
+	    strcmp(c.dev_listen, n->cfg.dev_listen))
 		log_warn("listen and parent changes take effect at restart");
 	snprintf(c.listen, sizeof(c.listen), "%s", n->cfg.listen);
 	snprintf(c.parent, sizeof(c.parent), "%s", n->cfg.parent);
+	snprintf(c.dev_listen, sizeof(c.dev_listen), "%s", n->cfg.dev_listen);
 	n->cfg = c;
 	apply_log_level(&n->cfg);
 	store_set_max_drift(n->st, (uint64_t)n->cfg.max_drift_s * 1000u);
@@ -206,18 +221,21 @@ static void seal_local(struct node *n)
 static int run(struct node *n)
 {
 	struct epoll_event ev, events[16];
-	int coap_fd = coap_context_get_coap_fd(n->ctx);
-	int ep = -1;
+	/* the children's and parent's context, and the devices' own */
+	coap_context_t *ctxs[2] = { n->ctx, n->dev ? devserver_context(n->dev) : NULL };
+	unsigned nctx = n->dev ? 2 : 1;
+	int ep = epoll_create1(EPOLL_CLOEXEC);
 	uint64_t next_watch = 0;
 	int64_t dv = -1;
 
-	if (coap_fd >= 0) {
-		ep = epoll_create1(EPOLL_CLOEXEC);
+	for (unsigned i = 0; i < nctx && ep >= 0; i++) {
+		int fd = coap_context_get_coap_fd(ctxs[i]);
 		ev.events = EPOLLIN;
-		ev.data.fd = coap_fd;
-		if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, coap_fd, &ev) != 0) {
-			log_err("epoll: %s", strerror(errno));
-			return 1;
+		ev.data.fd = fd;
+		if (fd < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
+			/* no epoll fd from libcoap: it waits in coap_io_process itself */
+			close(ep);
+			ep = -1;
 		}
 	}
 	seal_local(n);
@@ -246,22 +264,31 @@ static int run(struct node *n)
 		}
 		if (n->srv)
 			server_tick(n->srv, now);
+		if (n->dev)
+			devserver_tick(n->dev, now);
 
 		coap_tick_t ticks;
 		coap_ticks(&ticks);
 		int timeout = wake > now ? (int)(wake - now) : 0;
 		if (ep >= 0) {
-			unsigned lib = coap_io_prepare_epoll(n->ctx, ticks);
-			if (lib && (int)lib < timeout)
-				timeout = (int)lib;
+			for (unsigned i = 0; i < nctx; i++) {
+				unsigned lib = coap_io_prepare_epoll(ctxs[i], ticks);
+				if (lib && (int)lib < timeout)
+					timeout = (int)lib;
+			}
 			int k = epoll_wait(ep, events, 16, timeout);
 			if (k < 0 && errno != EINTR) {
 				log_err("epoll_wait: %s", strerror(errno));
 				break;
 			}
-			coap_io_process(n->ctx, COAP_IO_NO_WAIT);
+			for (unsigned i = 0; i < nctx; i++)
+				coap_io_process(ctxs[i], COAP_IO_NO_WAIT);
 		} else {
-			coap_io_process(n->ctx, (uint32_t)(timeout ? timeout : 1));
+			/* two contexts take turns in short waits */
+			if (nctx > 1 && timeout > 50)
+				timeout = 50;
+			for (unsigned i = 0; i < nctx; i++)
+				coap_io_process(ctxs[i], (uint32_t)(timeout ? timeout : 1));
 		}
 	}
 	if (ep >= 0)
@@ -357,9 +384,11 @@ int main(int argc, char **argv)
 	net_startup(n.cfg.log_level);
 	int rc = 1;
 	if (start_net(&n)) {
-		log_notice("%s node %s up (listen %s, parent %s, %s)", level_name(store_level(n.st)),
-			   store_code(n.st), n.cfg.listen[0] ? n.cfg.listen : "none",
+		log_notice("%s node %s up (listen %s, parent %s, devices %s, %s)",
+			   level_name(store_level(n.st)), store_code(n.st),
+			   n.cfg.listen[0] ? n.cfg.listen : "none",
 			   n.cfg.parent[0] ? n.cfg.parent : "none",
+			   n.cfg.dev_listen[0] ? n.cfg.dev_listen : "none",
 			   identity_enrolled(n.id) ? "enrolled: batches signed and verified"
 						   : "NOT enrolled: batches unsigned");
 		if (store_meta_set_int(n.st, "daemon_pid", (int64_t)getpid()))
@@ -371,6 +400,7 @@ int main(int argc, char **argv)
 	}
 	link_free(n.link);
 	server_free(n.srv);
+	devserver_free(n.dev);
 	if (n.ctx)
 		coap_free_context(n.ctx);
 	coap_cleanup();

@@ -122,6 +122,25 @@ enum net_body_state net_body_add(struct net_body *b, const coap_pdu_t *pdu, uint
 	return b->len >= total ? NB_DONE : NB_MORE;
 }
 
+coap_pdu_code_t net_body_refusal(enum net_body_state st, size_t max, const char **reason,
+				 char *detail, size_t len)
+{
+	switch (st) {
+	case NB_TOOBIG:
+		*reason = "body too large";
+		snprintf(detail, len, "body larger than %zu KiB", max / 1024);
+		return COAP_RESPONSE_CODE(413);
+	case NB_GAP:
+		*reason = "block out of order";
+		snprintf(detail, len, "block-wise upload has a gap");
+		return COAP_RESPONSE_CODE(408);
+	default:
+		*reason = NULL;
+		snprintf(detail, len, "out of memory");
+		return COAP_RESPONSE_CODE_INTERNAL_ERROR;
+	}
+}
+
 void net_body_free(struct net_body *b)
 {
 	free(b->p);

@@ -55,6 +55,13 @@ struct net_body {
 enum net_body_state { NB_MORE, NB_DONE, NB_TOOBIG, NB_GAP, NB_NOMEM };
 
 enum net_body_state net_body_add(struct net_body *b, const coap_pdu_t *pdu, uint64_t now_ms);
+/*
+ * How to refuse a body net_body_add stopped (NB_TOOBIG, NB_GAP, NB_NOMEM):
+ * the response code, the reason to count it under (NULL: not the peer's
+ * fault) and a one-line detail.
+ */
+coap_pdu_code_t net_body_refusal(enum net_body_state st, size_t max, const char **reason,
+				 char *detail, size_t len);
 void net_body_free(struct net_body *b);
 
 /* Finds `key` in a query "k1=v1&k2=v2"; false if absent or too long. */

@@ -26,6 +26,7 @@ static const struct {
 	{ "classify-rules.csv", T_CLASSIFY_RULE, "name" },
 	{ "dispatch-rules.csv", T_DISPATCH_RULE, "name" },
 	{ "time-limits.csv", T_TIME_LIMIT, "code" },
+	{ "device-thresholds.csv", T_DEVICE_THRESHOLD, "name" },
 };
 
 struct load {

@@ -97,6 +97,20 @@ static void reply_body(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *
 	}
 }
 
+static struct peer *peer_of(struct server *srv, coap_session_t *s);
+
+/*
+ * A request arrived on this session, so its handshake completed (libcoap
+ * 4.3.1 sends no COAP_EVENT_DTLS_CONNECTED for server sessions); its close
+ * later is not a failed handshake.
+ */
+static void session_works(struct server *srv, coap_session_t *s)
+{
+	struct peer *p;
+	if (coap_session_get_proto(s) == COAP_PROTO_DTLS && (p = peer_of(srv, s)))
+		p->dtls_up = true;
+}
+
 /* Over DTLS, a session speaks only for the child that authenticated it. */
 static bool session_is(coap_session_t *s, const char *code)
 {
@@ -121,6 +135,7 @@ static bool child_of_query(struct server *srv, coap_session_t *s, const coap_str
 		       "c= names another child than the one this DTLS session belongs to");
 		return false;
 	}
+	session_works(srv, s);
 	net_addr_str(coap_session_get_addr_remote(s), addr, sizeof(addr));
 	if (children_touch(srv->kids, code, addr, (int64_t)(hlc_wall_ms() / 1000), link)) {
 		reply_text(resp, COAP_RESPONSE_CODE_INTERNAL_ERROR, "registry");
@@ -236,6 +251,7 @@ static void h_reg(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 		refuse(srv, s, resp, COAP_RESPONSE_CODE_BAD_REQUEST, "bad registration", detail);
 		return;
 	}
+	session_works(srv, s);
 	if (!code_is_parent(srv->st->code, reg.code) ||
 	    reg.level != code_level(reg.code, strlen(reg.code)) || !session_is(s, reg.code)) {
 		snprintf(detail, sizeof(detail), "%s is not a child of %s", reg.code, srv->st->code);
@@ -365,7 +381,6 @@ static void h_status(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *re
 }
 
 static void session_gone(struct server *srv, coap_session_t *s);
-static struct peer *peer_of(struct server *srv, coap_session_t *s);
 
 static int on_event(coap_session_t *s, const coap_event_t ev)
 {
@@ -378,9 +393,7 @@ static int on_event(coap_session_t *s, const coap_event_t ev)
 	if (coap_session_get_type(s) != COAP_SESSION_TYPE_SERVER)
 		return 0;
 	if (ev == COAP_EVENT_DTLS_CONNECTED) {
-		struct peer *p = peer_of(srv, s);
-		if (p)
-			p->dtls_up = true;
+		session_works(srv, s);
 	} else if (ev == COAP_EVENT_DTLS_ERROR || ev == COAP_EVENT_DTLS_CLOSED) {
 		/* a session closed before its handshake completed: a wrong key
 		 * fails the handshake's MAC check and ends up here */

@@ -12,7 +12,8 @@ const char *const ticket_sources[] = {
 	"citizen_app", "grid_worker", "camera_ai", "hotline", "device", "import", NULL
 };
 
-const char *const asset_states[] = { "normal", "damaged", "lost", "repair", NULL };
+/* alarm: a device reports a condition that needs someone (water level, a full bin) */
+const char *const asset_states[] = { "normal", "damaged", "lost", "repair", "alarm", NULL };
 
 static const struct {
 	const char *from, *to;

@@ -26,7 +26,7 @@ static const struct col_def asset_cols[] = {
 	C("lat", GM_REAL, 0),
 	C("lon", GM_REAL, 0),
 	C("address", GM_TEXT, 0),
-	C("state", GM_TEXT, COL_REQUIRED),      /* normal, damaged, lost, repair */
+	C("state", GM_TEXT, COL_REQUIRED),      /* normal, damaged, lost, repair, alarm */
 	C("inspected", GM_INT, 0),              /* unix seconds */
 	C("attrs", GM_TEXT, 0),                 /* JSON object */
 };
@@ -135,6 +135,37 @@ static const struct col_def time_limit_cols[] = {
 	C("note", GM_TEXT, 0),
 };
 
+/*
+ * Device thresholds (node/threshold.h): what a reading of `quantity` from
+ * a device bound to an asset of component class `class` (a class "0118",
+ * a major class "01" or "*") means.  Crossing `op value` (held for hold_s
+ * seconds, only during `hours` "H-H" local time when set) opens a ticket
+ * of event class `event` and sets the asset's state to `state` (nil: left
+ * alone); recovery is passing back beyond `clear` (nil: value).  Readings
+ * outside [min, max] are refused as absurd.  Keys and overrides as for
+ * rules: genesis rows (data/device-thresholds.csv) are keyed by name; a
+ * node writes "<code>:<name>" with scope its code, and for an asset the
+ * matching record of the deepest scope (then the most specific class)
+ * decides, a disabled one switching the quantity off there.
+ */
+static const struct col_def device_threshold_cols[] = {
+	C("name", GM_TEXT, COL_REQUIRED),
+	C("class", GM_TEXT, COL_REQUIRED),      /* component class, major class or "*" */
+	C("quantity", GM_TEXT, COL_REQUIRED),   /* SenML name's last part: lamp, level.. */
+	C("op", GM_TEXT, COL_REQUIRED),         /* > >= < <= = != */
+	C("value", GM_REAL, COL_REQUIRED),
+	C("clear", GM_REAL, 0),                 /* hysteresis: recovery beyond this */
+	C("unit", GM_TEXT, 0),                  /* SenML unit readings must carry, if any */
+	C("min", GM_REAL, 0),                   /* plausible range */
+	C("max", GM_REAL, 0),
+	C("hold_s", GM_INT, 0),                 /* seconds a crossing must last */
+	C("hours", GM_TEXT, 0),                 /* "19-6": active hours, local time */
+	C("event", GM_TEXT, COL_REQUIRED),      /* event class of the ticket */
+	C("state", GM_TEXT, 0),                 /* asset state while crossed */
+	C("priority", GM_INT, 0),               /* of the ticket, 1..5 */
+	C("enabled", GM_INT, 0),
+};
+
 #define N(a) (uint8_t)(sizeof(a) / sizeof((a)[0]))
 
 static const struct table_def tables[T__COUNT] = {
@@ -151,6 +182,8 @@ static const struct table_def tables[T__COUNT] = {
 	{ T_DISPATCH_RULE, "dispatch_rule", CLS_REF, N(dispatch_rule_cols), dispatch_rule_cols },
 	{ T_ATTACHMENT, "attachment", CLS_SHARED, N(attachment_cols), attachment_cols },
 	{ T_TIME_LIMIT, "time_limit", CLS_REF, N(time_limit_cols), time_limit_cols },
+	{ T_DEVICE_THRESHOLD, "device_threshold", CLS_REF, N(device_threshold_cols),
+	  device_threshold_cols },
 };
 
 const struct table_def *schema_table(unsigned id)

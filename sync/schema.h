@@ -48,6 +48,7 @@ enum table_id {
 	T_DISPATCH_RULE,      /* node/rules.h: event class, place -> assignee */
 	T_ATTACHMENT,         /* node/blobs.h: a photo, audio or video on a ticket */
 	T_TIME_LIMIT,      /* per-category time limits (node/limits.h) */
+	T_DEVICE_THRESHOLD,   /* node/threshold.h: device readings -> asset state, ticket */
 	T__COUNT
 };
 

@@ -60,6 +60,9 @@ void ctl_format_time(long long t, char *buf, size_t len);
 
 /* Runs getopt_long over argv; on an unknown option prints usage. */
 int ctl_getopt(struct ctl *c, int argc, char **argv, const struct option *opts);
+/* For commands whose only option is --json and that take `positional`
+ * arguments (from argv[optind]): -1 to go on, else the exit status. */
+int ctl_json_only(struct ctl *c, int argc, char **argv, int positional);
 
 /* A record as JSON: {"id", "scope", columns...}. */
 json_t *ctl_rec_json(struct ctl *c, const struct store_rec *r);
@@ -147,6 +150,12 @@ int cmd_rule_enable(struct ctl *c, int argc, char **argv);
 int cmd_rule_disable(struct ctl *c, int argc, char **argv);
 int cmd_rules_check(struct ctl *c, int argc, char **argv);
 int cmd_ticket_dispatch(struct ctl *c, int argc, char **argv);
+int cmd_device_add(struct ctl *c, int argc, char **argv);
+int cmd_device_list(struct ctl *c, int argc, char **argv);
+int cmd_device_show(struct ctl *c, int argc, char **argv);
+int cmd_device_revoke(struct ctl *c, int argc, char **argv);
+int cmd_threshold_list(struct ctl *c, int argc, char **argv);
+int cmd_threshold_set(struct ctl *c, int argc, char **argv);
 
 /* ctl_rules.c, for ticket add and update: the clear best class of `text`
  * at place `at` into out (its reasons on stderr), or EX_FAIL with the top

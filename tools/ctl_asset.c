@@ -22,7 +22,7 @@ static bool state_ok(struct ctl *c, const char *s)
 {
 	if (asset_state_valid(s))
 		return true;
-	ctl_err(c, "--state: '%s' is not one of normal, damaged, lost, repair", s);
+	ctl_err(c, "--state: '%s' is not one of normal, damaged, lost, repair, alarm", s);
 	return false;
 }
 
@@ -188,11 +188,9 @@ int cmd_asset_update(struct ctl *c, int argc, char **argv)
 
 int cmd_asset_show(struct ctl *c, int argc, char **argv)
 {
-	int rc = ctl_json_flag(c, argc, argv);
+	int rc = ctl_json_only(c, argc, argv, 1);
 	if (rc >= 0)
 		return rc;
-	if (optind != argc - 1)
-		return ctl_usage(c);
 	return ctl_show_record(c, schema_table(T_ASSET), argv[optind]);
 }
 

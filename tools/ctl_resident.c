@@ -219,26 +219,9 @@ int cmd_resident_update(struct ctl *c, int argc, char **argv)
 	return resident_write(c, &w, grid);
 }
 
-/* show/list take --json after the command too */
-static int json_only(struct ctl *c, int argc, char **argv, int positional)
-{
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int o;
-	optind = 1;
-	while ((o = ctl_getopt(c, argc, argv, opts)) != -1) {
-		if (o != 'j')
-			return EX_USAGE;
-		c->json = true;
-	}
-	return optind == argc - positional ? -1 : ctl_usage(c);
-}
-
 int cmd_resident_show(struct ctl *c, int argc, char **argv)
 {
-	int rc = json_only(c, argc, argv, 1);
+	int rc = ctl_json_only(c, argc, argv, 1);
 	if (rc >= 0)
 		return rc;
 	return ctl_show_record(c, schema_table(T_PERSON), argv[optind]);
@@ -324,7 +307,7 @@ int cmd_household_add(struct ctl *c, int argc, char **argv)
 int cmd_household_list(struct ctl *c, int argc, char **argv)
 {
 	static const char *const cols[] = { "head", "address", NULL };
-	int rc = json_only(c, argc, argv, 0);
+	int rc = ctl_json_only(c, argc, argv, 0);
 	if (rc >= 0)
 		return rc;
 	return ctl_list_records(c, schema_table(T_HOUSEHOLD), NULL, 0, cols);

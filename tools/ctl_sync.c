@@ -203,24 +203,13 @@ static int reject_cb(void *ctx, const char *reason, int64_t count, int64_t last_
 
 int cmd_status(struct ctl *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct config cfg;
 	struct backlog bl = { 0 };
 	struct status_out so = { .c = c, .now = (int64_t)(hlc_wall_ms() / 1000) };
 	char last_err[256] = "", when[32] = "never", err[512], path[4096];
-	int o;
-
-	optind = 1;
-	while ((o = ctl_getopt(c, argc, argv, opts)) != -1) {
-		if (o != 'j')
-			return EX_USAGE;
-		c->json = true;
-	}
-	if (optind != argc)
-		return ctl_usage(c);
+	int rc = ctl_json_only(c, argc, argv, 0);
+	if (rc >= 0)
+		return rc;
 	config_defaults(&cfg);
 	config_from_store(&cfg, c->st);
 	snprintf(path, sizeof(path), "%s/%s", c->dir, CONFIG_FILE);

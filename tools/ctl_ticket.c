@@ -335,11 +335,9 @@ int cmd_ticket_comment(struct ctl *c, int argc, char **argv)
 
 int cmd_ticket_show(struct ctl *c, int argc, char **argv)
 {
-	int rc = ctl_json_flag(c, argc, argv);
+	int rc = ctl_json_only(c, argc, argv, 1);
 	if (rc >= 0)
 		return rc;
-	if (optind != argc - 1)
-		return ctl_usage(c);
 	return ctl_show_record(c, tickets(), argv[optind]);
 }
 

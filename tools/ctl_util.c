@@ -219,6 +219,22 @@ void ctl_set(struct ctl_fields *f, const struct table_def *t, const char *col,
 	f->vals[f->n++] = v;
 }
 
+int ctl_json_only(struct ctl *c, int argc, char **argv, int positional)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int o;
+	optind = 1;
+	while ((o = ctl_getopt(c, argc, argv, opts)) != -1) {
+		if (o != 'j')
+			return EX_USAGE;
+		c->json = true;
+	}
+	return optind == argc - positional ? -1 : ctl_usage(c);
+}
+
 int ctl_write(struct ctl *c, const struct table_def *t, const char *key, const char *scope,
 	      const struct ctl_fields *f, const char *note, int mode, bool del)
 {

@@ -5,8 +5,10 @@
 set -e
 what=${1:-build}
 
+# libcbor-dev: SenML in CBOR (content-format 112) from devices (node/senml.c)
 build_pkgs="gcc make pkg-config libsqlite3-dev libsodium-dev libmsgpack-dev
- libcoap3-dev libcunit1-dev libinih-dev libjansson-dev libcsv-dev libzstd-dev"
+ libcoap3-dev libcunit1-dev libinih-dev libjansson-dev libcsv-dev libzstd-dev
+ libcbor-dev"
 # test: coap-client for the protocol tests, sqlite3 for integrity checks,
 # clang for the fuzzers, python3 for test helpers, chromium to render the
 # dashboard page headless

@@ -75,6 +75,16 @@ static const struct ctl_cmd cmds[] = {
 	{ "asset", "show", cmd_asset_show, "ID [--json]", true },
 	{ "asset", "list", cmd_asset_list, "[--code CODE] [--state S] [--json]", true },
 	{ "asset", "delete", cmd_asset_delete, "ID", true },
+	{ "device", "add", cmd_device_add, "--asset ID [--kind light|water|bin|camera] [--json]",
+	  true },
+	{ "device", "list", cmd_device_list, "[--json]", true },
+	{ "device", "show", cmd_device_show, "ID [--json]", true },
+	{ "device", "revoke", cmd_device_revoke, "ID", true },
+	{ "threshold", "list", cmd_threshold_list, "[--class CODE] [--json]", true },
+	{ "threshold", "set", cmd_threshold_set,
+	  "NAME [--class CODE|MAJOR|'*'] [--quantity Q] [--op '>'|'>='|'<'|'<='|'='|'!=']"
+	  " [--value V] [--clear V] [--unit U] [--min V] [--max V] [--hold S] [--hours H-H]"
+	  " [--event CODE] [--state S] [--priority 1-5] [--enable|--disable]", true },
 	{ "category", "list", cmd_category_list, "[--component] [--json]", true },
 	{ "classify", NULL, cmd_classify, "TEXT [--scope CODE] [--top N] [--json]", true },
 	{ "rule", "add", cmd_rule_add,
