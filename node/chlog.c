@@ -109,6 +109,19 @@ uint64_t chlog_head(struct store *st)
 	return head;
 }
 
+uint64_t chlog_count(struct store *st)
+{
+	sqlite3_stmt *s;
+	uint64_t n = st->chlog->n;
+	/* ids are not dense (a transaction starts a new page): count per page */
+	if (sqlite3_prepare_v2(st->db, "SELECT total(n) FROM changes", -1, &s, NULL) != SQLITE_OK)
+		return n;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n += (uint64_t)sqlite3_column_double(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
 uint64_t chlog_next_id(struct store *st)
 {
 	struct chlog *cl = st->chlog;

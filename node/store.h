@@ -217,6 +217,13 @@ GM_WUR enum gm_err store_batches(struct store *st, int64_t after, const struct b
 				 unsigned limit, store_batch_cb cb, void *ctx);
 /* Local changes not yet sealed into a batch. */
 uint64_t store_unsealed(struct store *st);
+/*
+ * Changes this store has merged, local and received: one per change, since
+ * a re-delivered batch is skipped whole (changes to a record already
+ * deleted are not logged).  Two nodes that should hold the same changes of
+ * a scope can be compared cheaply with it before comparing digests.
+ */
+uint64_t store_change_count(struct store *st);
 /* Highest batch sequence number (0 if none). */
 int64_t store_batch_head(struct store *st);
 
