@@ -131,22 +131,7 @@ static struct store *new_store(const char *dir, enum level lv, const char *code)
 
 static void put_ticket(struct store *st, const struct bench_ticket *t)
 {
-	const struct table_def *tab = schema_table(T_TICKET);
-	static int cols[5] = { -1 };
-	if (cols[0] < 0) {
-		cols[0] = schema_col(tab, "category", 8);
-		cols[1] = schema_col(tab, "title", 5);
-		cols[2] = schema_col(tab, "status", 6);
-		cols[3] = schema_col(tab, "priority", 8);
-		cols[4] = schema_col(tab, "assignee", 8);
-	}
-	uint8_t c[5] = { (uint8_t)cols[0], (uint8_t)cols[1], (uint8_t)cols[2], (uint8_t)cols[3],
-			 (uint8_t)cols[4] };
-	struct gm_value v[5] = { gm_text(t->category), gm_text(t->title), gm_text(t->status),
-				 gm_int(t->priority), gm_text(t->assignee) };
-	struct store_write w = { .tab = tab, .key = t->id, .nset = 5, .cols = c, .vals = v,
-				 .actor = "bench", .mode = W_CREATE };
-	if (store_put(st, &w, NULL))
+	if (bench_put_ticket(st, t, t->id))
 		die("put", st);
 }
 
@@ -258,30 +243,23 @@ static int fill_store(const char *dir)
 {
 	struct store *st;
 	char err[512];
+	int rc = 1;
 	if (store_open(dir, &st, err, sizeof(err))) {
 		fprintf(stderr, "gridbench: %s\n", err);
 		return 1;
 	}
 	if (bench_workload(datadir, ntickets, store_code(st), &wl)) {
 		fprintf(stderr, "gridbench: cannot load the workload from %s\n", datadir);
-		store_close(st);
-		return 1;
+		goto out_close;
 	}
-	/* ids after the node's own ticket counter, so gridctl's stay unique */
-	int64_t base = store_meta_int(st, "seq:ticket", 0);
-	if (store_begin(st))
-		die("begin", st);
-	for (unsigned i = 0; i < ntickets; i++) {
-		snprintf(wl[i].id, sizeof(wl[i].id), "%s-%06lld", store_code(st),
-			 (long long)(base + i + 1));
-		put_ticket(st, &wl[i]);
+	if (bench_add_tickets(st, wl, ntickets, NULL) == 0) {
+		printf("added %u tickets to %s\n", ntickets, dir);
+		rc = 0;
 	}
-	if (store_meta_set_int(st, "seq:ticket", base + ntickets) || store_commit(st))
-		die("commit", st);
-	printf("added %u tickets to %s\n", ntickets, dir);
-	store_close(st);
 	free(wl);
-	return 0;
+out_close:
+	store_close(st);
+	return rc;
 }
 
 static void report(const char *key, double v, const char *unit, const char *target)

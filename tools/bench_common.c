@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include "bench_common.h"
 #include "../node/csvread.h"
+#include "../node/store.h"
 #include "../node/tickets.h"
 
 double bench_now(void)
@@ -83,6 +84,51 @@ int bench_workload(const char *datadir, unsigned n, const char *code, struct ben
 	}
 	*out = w.t;
 	return w.n ? 0 : -1;
+}
+
+enum gm_err bench_put_ticket(struct store *st, const struct bench_ticket *t, const char *id)
+{
+	const struct table_def *tab = schema_table(T_TICKET);
+	static int cols[5] = { -1 };
+	if (cols[0] < 0) {
+		cols[0] = schema_col(tab, "category", 8);
+		cols[1] = schema_col(tab, "title", 5);
+		cols[2] = schema_col(tab, "status", 6);
+		cols[3] = schema_col(tab, "priority", 8);
+		cols[4] = schema_col(tab, "assignee", 8);
+	}
+	uint8_t c[5] = { (uint8_t)cols[0], (uint8_t)cols[1], (uint8_t)cols[2], (uint8_t)cols[3],
+			 (uint8_t)cols[4] };
+	struct gm_value v[5] = { gm_text(t->category), gm_text(t->title), gm_text(t->status),
+				 gm_int(t->priority), gm_text(t->assignee) };
+	struct store_write w = { .tab = tab, .key = id, .nset = 5, .cols = c, .vals = v,
+				 .actor = "bench", .mode = W_CREATE };
+	return store_put(st, &w, NULL);
+}
+
+int bench_add_tickets(struct store *st, const struct bench_ticket *t, unsigned n,
+		      long long *first)
+{
+	char id[40];
+	long long base;
+	if (store_begin(st))
+		goto out_fail;
+	base = store_meta_int(st, "seq:ticket", 0);
+	for (unsigned i = 0; i < n; i++) {
+		ticket_id_format(id, sizeof(id), store_code(st), base + i + 1);
+		if (bench_put_ticket(st, &t[i], id))
+			goto out_rollback;
+	}
+	if (store_meta_set_int(st, "seq:ticket", base + n) || store_commit(st))
+		goto out_rollback;
+	if (first)
+		*first = base + 1;
+	return 0;
+out_rollback:
+	store_rollback(st);
+out_fail:
+	fprintf(stderr, "bench: adding tickets to %s: %s\n", store_code(st), store_errmsg(st));
+	return -1;
 }
 
 static void put(const char *path, const char *key, json_t *v)

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "../proto/err.h"
 
 double bench_now(void);                     /* seconds, monotonic */
 
@@ -23,6 +24,20 @@ struct bench_ticket {
 };
 int bench_workload(const char *datadir, unsigned n, const char *code,
 		   struct bench_ticket **out);
+
+/* Creates ticket t as `id` (its five fields), a local write in the caller's
+ * transaction. */
+struct store;
+enum gm_err bench_put_ticket(struct store *st, const struct bench_ticket *t, const char *id);
+/*
+ * Creates tickets t[0, n) in the open store `st` as local writes, in one
+ * transaction, with ids "<node code>-<seq>" after the node's own ticket
+ * counter (which moves past them, so gridctl's ids stay unique); *first
+ * gets the sequence number of the first.  0 on success, -1 with a message
+ * on stderr.
+ */
+int bench_add_tickets(struct store *st, const struct bench_ticket *t, unsigned n,
+		      long long *first);
 
 /* Sets key = value in results.json (read, update, rewrite). */
 void bench_result(const char *path, const char *key, double value);
