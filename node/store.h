@@ -235,6 +235,9 @@ GM_WUR enum gm_err store_rejects(struct store *st, store_reject_cb cb, void *ctx
 
 /* Changes whenever another connection (gridctl beside gridnode) commits. */
 int64_t store_data_version(struct store *st);
+/* Gives back the page cache's unused memory (a daemon gone idle after a
+ * burst: the cache is refilled from the OS's file cache when needed). */
+void store_release_memory(struct store *st);
 
 /* Coerces `v` to the column's type; false if it cannot be (text in INT). */
 bool store_coerce(const struct col_def *c, struct gm_value *v);
