@@ -29,11 +29,14 @@ LIB_SRC := $(wildcard proto/*.c sync/*.c node/*.c)
 LIB_SRC := $(filter-out node/gridnode.c,$(LIB_SRC))
 CTL_SRC := $(wildcard tools/gridctl*.c tools/ctl_*.c)
 BENCH_SRC := $(wildcard tools/bench*.c)
+MESH_SRC := $(wildcard tools/meshsim*.c)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 
 LIB_OBJ = $(LIB_SRC:%.c=$(B)/obj/%.o)
 CTL_OBJ = $(CTL_SRC:%.c=$(B)/obj/%.o)
 BENCH_OBJ = $(BENCH_SRC:%.c=$(B)/obj/%.o)
+# meshsim shares the workload, relay and process helpers of the benchmarks
+MESH_OBJ = $(MESH_SRC:%.c=$(B)/obj/%.o) $(B)/obj/tools/bench_common.o $(B)/obj/tools/bench_relay.o
 UNIT_OBJ = $(UNIT_SRC:%.c=$(B)/obj/%.o)
 
 # the sanitizer build of everything the unit tests link
@@ -43,7 +46,7 @@ SAN_UNIT_OBJ = $(UNIT_SRC:%.c=$(B)/asan/%.o)
 SAN_CTL_OBJ = $(CTL_SRC:%.c=$(B)/asan/%.o)
 
 .PHONY: all deps test unit unit-asan integration demo bench install clean check-deps
-all: $(B)/gridctl $(B)/gridbench $(if $(wildcard node/gridnode.c),$(B)/gridnode)
+all: $(B)/gridctl $(B)/gridbench $(B)/meshsim $(if $(wildcard node/gridnode.c),$(B)/gridnode)
 
 # V=1 shows the compiler lines
 Q = $(if $(V),,@)
@@ -69,6 +72,9 @@ $(B)/gridnode: $(B)/obj/node/gridnode.o $(B)/libgridmesh.a
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
 $(B)/gridbench: $(BENCH_OBJ) $(B)/libgridmesh.a
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(B)/meshsim: $(MESH_OBJ) $(B)/libgridmesh.a
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
 # every tests/unit/*.c may define t_init_<name>_tests(); list them all

@@ -3,10 +3,14 @@
  * brief's workload (10,000 tickets x 5 fields; then each of two replicas
  * updates 1,000 tickets, 500 of them the same tickets on the same field).
  *
- *   gridbench [--data DIR] [--work DIR] [--out results.json] [-n N]
+ *   gridbench [--data DIR] [--work DIR] [--out results.json] [-n N] [STEP]
  *
  * Prints each figure and writes it into results.json.  Every timing is
- * the median of several runs on fresh stores.
+ * the median of several runs on fresh stores.  The other steps of `make
+ * bench` (tools/bench.sh) are STEP: net (CoAP, bench_net.c), idle (idle
+ * rounds in a small and a large city, bench_idle.c), mesh and catchup
+ * (trees of gridnode processes, by meshsim, bench_mesh.c), table (every
+ * figure beside its target, bench_table.c).
  */
 #include <getopt.h>
 #include <sqlite3.h>
@@ -287,14 +291,29 @@ int main(int argc, char **argv)
 		case 'n': ntickets = (unsigned)atoi(optarg); break;
 		case 'f': fill = optarg; break;
 		default:
-			fprintf(stderr, "usage: gridbench [--data DIR] [--work DIR] [--out FILE] [-n N]\n");
+			fprintf(stderr, "usage: gridbench [--data DIR] [--work DIR] [--out FILE] [-n N]"
+					" [net|idle|mesh|catchup|table]\n"
+					"       gridbench --fill DIR -n N\n");
 			return 2;
 		}
 	}
 	if (fill)
 		return fill_store(fill);
-	if (optind < argc && strcmp(argv[optind], "net") == 0)
-		return bench_net(datadir, workdir, outpath);
+	if (optind < argc) {
+		const char *step = argv[optind];
+		if (!strcmp(step, "net"))
+			return bench_net(datadir, workdir, outpath);
+		if (!strcmp(step, "idle"))
+			return bench_idle(datadir, workdir, outpath);
+		if (!strcmp(step, "mesh"))
+			return bench_mesh(outpath);
+		if (!strcmp(step, "catchup"))
+			return bench_catchup(outpath);
+		if (!strcmp(step, "table"))
+			return bench_table(outpath);
+		fprintf(stderr, "gridbench: no step '%s' (net, idle, mesh, catchup, table)\n", step);
+		return 2;
+	}
 	if (ntickets < 2000)
 		ntickets = 2000;
 	mkdir(workdir, 0700);

@@ -51,6 +51,13 @@ void bench_report(const char *path, const char *key, double v, const char *unit,
 int bench_fill(const char *dir, const char *datadir, unsigned n);
 /* The CoAP figures (bench_net.c). */
 int bench_net(const char *datadir, const char *workdir, const char *outpath);
+/* The idle sync round in a small and a large city (bench_idle.c). */
+int bench_idle(const char *datadir, const char *workdir, const char *outpath);
+/* The tree figures, measured by meshsim (bench_mesh.c). */
+int bench_mesh(const char *outpath);
+int bench_catchup(const char *outpath);
+/* Every figure of results.json beside its target (bench_table.c). */
+int bench_table(const char *outpath);
 
 /* Removes a directory tree made by a benchmark. */
 void bench_rmtree(const char *dir);

@@ -24,26 +24,6 @@
 
 #define N_TICKETS 10000
 
-/* One `gridctl sync` through the relay; bytes and ms of it. */
-static int sync_once(struct relay *r, const char *gridctl, const char *dir, uint64_t *bytes,
-		     double *ms)
-{
-	char *argv[] = { (char *)gridctl, "-d", (char *)dir, "sync", NULL };
-	int st = 0;
-	r->bytes_up = r->bytes_down = r->dgrams = 0;
-	double t0 = bench_now();
-	pid_t pid = bench_spawn(argv, NULL);
-	if (pid < 0 || !relay_run(r, pid, 120000, &st) || !WIFEXITED(st) || WEXITSTATUS(st)) {
-		fprintf(stderr, "gridbench net: gridctl sync failed\n");
-		return -1;
-	}
-	*ms = (bench_now() - t0) * 1000;
-	/* late retransmissions and ACKs still belong to this sync */
-	relay_run(r, -1, 50, &st);
-	*bytes = r->bytes_up + r->bytes_down;
-	return 0;
-}
-
 static int update(const char *dir, unsigned from, unsigned to, const char *status)
 {
 	struct store *st;
@@ -144,7 +124,7 @@ int bench_net(const char *datadir, const char *workdir, const char *outpath)
 	printf("CoAP benchmarks: %d tickets x 5 fields, grid -> street over loopback\n", N_TICKETS);
 	uint64_t bytes;
 	double ms;
-	if (sync_once(&r, gridctl, grid, &bytes, &ms))
+	if (relay_sync(&r, gridctl, grid, &bytes, &ms))
 		goto out;
 	bench_report(outpath, "coap_full_sync_bytes", (double)bytes, "bytes",
 		     "< 370,082 (Automerge, brief section 5)");
@@ -156,7 +136,7 @@ int bench_net(const char *datadir, const char *workdir, const char *outpath)
 	if (update(grid, 0, 1000, "dispatched") || update(street, 500, 1500, "in_progress"))
 		goto out;
 	usleep(200000);   /* the street's daemon seals its writes */
-	if (sync_once(&r, gridctl, grid, &bytes, &ms))
+	if (relay_sync(&r, gridctl, grid, &bytes, &ms))
 		goto out;
 	bench_report(outpath, "coap_delta_bytes", (double)bytes, "bytes",
 		     "< 43,994 (Yjs): both deltas, one sync");
@@ -164,7 +144,7 @@ int bench_net(const char *datadir, const char *workdir, const char *outpath)
 	printf("  %-26s %14s\n", "coap_converged", conv ? "true" : "false");
 	bench_result_bool(outpath, "coap_converged", conv);
 
-	if (sync_once(&r, gridctl, grid, &bytes, &ms))
+	if (relay_sync(&r, gridctl, grid, &bytes, &ms))
 		goto out;
 	bench_report(outpath, "coap_idle_round_bytes", (double)bytes, "bytes",
 		     "< 300: a sync with nothing new (register + pull)");

@@ -33,15 +33,26 @@ uint16_t bench_bound_port(int fd)
 	return ntohs(a.sin_port);
 }
 
+/* A new socket towards the server. */
+static int reconnect(struct relay *r)
+{
+	struct sockaddr_in up = { .sin_family = AF_INET, .sin_port = htons(r->upstream) };
+	up.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (r->back >= 0)
+		close(r->back);
+	r->back = bench_udp_socket(0);
+	if (r->back < 0 || connect(r->back, (struct sockaddr *)&up, sizeof(up)) != 0)
+		return -1;
+	return 0;
+}
+
 int relay_open(struct relay *r, uint16_t upstream)
 {
-	struct sockaddr_in up = { .sin_family = AF_INET, .sin_port = htons(upstream) };
 	memset(r, 0, sizeof(*r));
-	up.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	r->upstream = upstream;
+	r->back = -1;
 	r->front = bench_udp_socket(0);
-	r->back = bench_udp_socket(0);
-	if (r->front < 0 || r->back < 0 ||
-	    connect(r->back, (struct sockaddr *)&up, sizeof(up)) != 0) {
+	if (r->front < 0 || reconnect(r) != 0) {
 		relay_close(r);
 		return -1;
 	}
@@ -68,6 +79,8 @@ void relay_pump(struct relay *r)
 			     &flen);
 		if (n < 0)
 			break;
+		if (r->clen && memcmp(&from, &r->client, sizeof(from)) != 0 && reconnect(r) != 0)
+			continue;
 		r->client = from;
 		r->clen = flen;
 		if (send(r->back, buf, (size_t)n, 0) == n) {
@@ -94,6 +107,25 @@ int relay_run(struct relay *r, pid_t child, int ms, int *st)
 		if (poll(p, 2, 5) > 0)
 			relay_pump(r);
 	}
+	return 0;
+}
+
+int relay_sync(struct relay *r, const char *gridctl, const char *dir, uint64_t *bytes,
+	       double *ms)
+{
+	char *argv[] = { (char *)gridctl, "-d", (char *)dir, "sync", NULL };
+	int st = 0;
+	r->bytes_up = r->bytes_down = r->dgrams = 0;
+	double t0 = bench_now();
+	pid_t pid = bench_spawn(argv, NULL);
+	if (pid < 0 || !relay_run(r, pid, 120000, &st) || !WIFEXITED(st) || WEXITSTATUS(st)) {
+		fprintf(stderr, "gridbench: gridctl -d %s sync failed\n", dir);
+		return -1;
+	}
+	*ms = (bench_now() - t0) * 1000;
+	/* late retransmissions and ACKs still belong to this sync */
+	relay_run(r, -1, 50, &st);
+	*bytes = r->bytes_up + r->bytes_down;
 	return 0;
 }
 

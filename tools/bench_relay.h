@@ -6,7 +6,9 @@
  * parent URI names the relay's front port) and a server (a street's
  * gridnode): every datagram each way is forwarded unchanged and counted
  * (CoAP headers, envelopes, signatures; not the IP and UDP headers).  One
- * relay serves one client address at a time: the last one that sent.
+ * relay serves one client address at a time: the last one that sent.  A
+ * client that comes back from a new address (a restarted process) gets a
+ * new address towards the server too, as it would without the relay.
  */
 #ifndef GM_BENCH_RELAY_H
 #define GM_BENCH_RELAY_H
@@ -20,6 +22,7 @@ struct relay {
 	int back;                   /* connected to the server */
 	struct sockaddr_in client;
 	socklen_t clen;
+	uint16_t upstream;          /* the server's port */
 	uint64_t bytes_up, bytes_down, dgrams;
 };
 
@@ -37,6 +40,14 @@ void relay_pump(struct relay *r);
  * its wait status in *st, else 0.
  */
 int relay_run(struct relay *r, pid_t child, int ms, int *st);
+
+/*
+ * One `gridctl -d DIR sync` whose parent is the relay: its bytes (both
+ * ways, late retransmissions included) and wall time.  0, or -1 if the
+ * sync failed.
+ */
+int relay_sync(struct relay *r, const char *gridctl, const char *dir, uint64_t *bytes,
+	       double *ms);
 
 /*
  * Starts argv[0] (a path) with stderr appended to `log` (NULL: discarded)
