@@ -74,14 +74,14 @@ int bench_table(const char *outpath)
 		fprintf(stderr, "gridbench table: %s: %s\n", outpath, je.text);
 		return 1;
 	}
-	printf("\n%-24s %14s %-6s %-12s %-5s %s\n", "figure", "value", "unit", "target", "", "what");
+	printf("\n%-28s %14s %-6s %-12s %-5s %s\n", "figure", "value", "unit", "target", "", "what");
 	for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
 		const struct target *t = &targets[i];
 		const json_t *v = json_object_get(root, t->key);
 		char tt[32], val[32];
 		target_text(t, tt, sizeof(tt));
 		if (!v) {
-			printf("%-24s %14s %-6s %-12s %-5s %s\n", t->key, "(not run)", t->unit, tt, "",
+			printf("%-28s %14s %-6s %-12s %-5s %s\n", t->key, "(not run)", t->unit, tt, "",
 			       t->what);
 			continue;
 		}
@@ -91,13 +91,13 @@ int bench_table(const char *outpath)
 			snprintf(val, sizeof(val), "%.3f", json_number_value(v));
 		const char *vd = verdict(t, v);
 		miss += !strcmp(vd, "MISS");
-		printf("%-24s %14s %-6s %-12s %-5s %s\n", t->key, val, t->unit, tt, vd, t->what);
+		printf("%-28s %14s %-6s %-12s %-5s %s\n", t->key, val, t->unit, tt, vd, t->what);
 	}
 	/* "the same whether the city has 20 or 20,000 grids" */
 	const json_t *a = json_object_get(root, "idle_round_bytes_20");
 	const json_t *b = json_object_get(root, "idle_round_bytes_20000");
 	if (a && b && json_number_value(a) > 0)
-		printf("%-24s %14.3f %-6s %-12s %-5s %s\n", "  20,000 / 20 grids",
+		printf("%-28s %14.3f %-6s %-12s %-5s %s\n", "  20,000 / 20 grids",
 		       json_number_value(b) / json_number_value(a), "x", "about 1", "",
 		       "idle round bytes: the city's size barely shows");
 	printf("%u of the brief's targets missed\n", miss);

@@ -116,7 +116,7 @@ bool mesh_load_run(struct mesh *m, const struct mesh_load *l, double *t_last);
 struct mesh_wait {
 	double timeout_s;
 	double t_ref;               /* progress lines count from here */
-	double t_conv;              /* out: when the poll that found all in step began */
+	double t_conv;              /* out: when the poll that found all in step ended */
 	double t_restart;           /* out: when the last offline node came back, 0 if none */
 };
 bool mesh_wait(struct mesh *m, const char *what, struct mesh_wait *w);
