@@ -33,18 +33,6 @@ static const char *datadir;
 static unsigned ntickets = 10000;
 static struct bench_ticket *wl;
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return v[n / 2];
-}
-
 static void die(const char *what, struct store *st)
 {
 	fprintf(stderr, "gridbench: %s: %s\n", what, st ? store_errmsg(st) : "");
@@ -330,13 +318,13 @@ int main(int argc, char **argv)
 		p[r] = plain_insert(path_in("plain"), ntickets, 0, 0);
 		c[r] = crdt_insert(path_in("crdt"), ntickets, 0, NULL);
 	}
-	double plain_bulk = median(p, RUNS), crdt_bulk = median(c, RUNS);
+	double plain_bulk = bench_median(p, RUNS), crdt_bulk = bench_median(c, RUNS);
 	unsigned ntx = ntickets / 5;
 	for (int r = 0; r < RUNS; r++) {
 		p[r] = plain_insert(path_in("plain"), ntx, 1, 0);
 		c[r] = crdt_insert(path_in("crdt"), ntx, 1, NULL);
 	}
-	double plain_txn = median(p, RUNS), crdt_txn = median(c, RUNS);
+	double plain_txn = bench_median(p, RUNS), crdt_txn = bench_median(c, RUNS);
 	report("write_overhead_x", crdt_bulk / plain_bulk, "x", "<= 1.3 (one transaction, 10k rows)");
 	report("write_overhead_txn_x", crdt_txn / plain_txn, "x",
 	       "<= 1.3 (a transaction per ticket, synchronous=FULL)");
@@ -360,7 +348,7 @@ int main(int argc, char **argv)
 		store_close(m);
 		p[r] = plain_insert(path_in("plain"), ntickets, 0, 1);
 	}
-	double merge_s = median(c, RUNS), upsert_s = median(p, RUNS);
+	double merge_s = bench_median(c, RUNS), upsert_s = bench_median(p, RUNS);
 
 	/* replica B = A; then concurrent updates, 500 on the same field */
 	b = new_store(path_in("b"), LEVEL_STREET, "440106012");

@@ -18,6 +18,30 @@ double bench_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+double bench_median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return v[n / 2];
+}
+
+int bench_sibling(const char *name, char *out, size_t len)
+{
+	char self[1024];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return -1;
+	self[n] = 0;
+	*strrchr(self, '/') = 0;
+	snprintf(out, len, "%s/%s", self, name);
+	return access(out, X_OK);
+}
+
 /* LA request types onto GB/T 30428 event classes */
 static const struct {
 	const char *type;

@@ -11,6 +11,10 @@
 #include "../proto/err.h"
 
 double bench_now(void);                     /* seconds, monotonic */
+/* The median of v[0, n) (sorts v). */
+double bench_median(double *v, int n);
+/* The path of program `name` beside the running one; 0 if it can be run. */
+int bench_sibling(const char *name, char *out, size_t len);
 
 /* The brief's workload: n tickets x 5 fields (category, title, status,
  * priority, assignee), titles and agencies from the LA 311 requests. */

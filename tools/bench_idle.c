@@ -139,7 +139,7 @@ static int cmp_u64(const void *a, const void *b)
 /* The median bytes of an idle round with a street holding n origins. */
 static int idle_round(const char *datadir, const char *workdir, unsigned n, uint64_t *bytes)
 {
-	char street[1024], grid[1024], log[1100], gridctl[1024], gridnode[1024], self[1024];
+	char street[1024], grid[1024], log[1100], gridctl[1024], gridnode[1024];
 	char uri[64], err[512] = "";
 	struct relay r = { .front = -1, .back = -1 };
 	struct store *st = NULL, *gs = NULL;
@@ -149,23 +149,19 @@ static int idle_round(const char *datadir, const char *workdir, unsigned n, uint
 	int rc = -1;
 	double ms;
 
-	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (len <= 0)
+	if (bench_sibling("gridctl", gridctl, sizeof(gridctl)) ||
+	    bench_sibling("gridnode", gridnode, sizeof(gridnode))) {
+		fprintf(stderr, "gridbench idle: no gridctl and gridnode beside gridbench\n");
 		return -1;
-	self[len] = 0;
-	*strrchr(self, '/') = 0;
-	snprintf(gridctl, sizeof(gridctl), "%s/gridctl", self);
-	snprintf(gridnode, sizeof(gridnode), "%s/gridnode", self);
+	}
 	snprintf(street, sizeof(street), "%s/idle-street-%u", workdir, n);
 	snprintf(grid, sizeof(grid), "%s/idle-grid-%u", workdir, n);
 	mkdir(workdir, 0700);
 	bench_rmtree(street);
 	bench_rmtree(grid);
 
-	int probe = bench_udp_socket(0);
-	uint16_t sport = bench_bound_port(probe);
-	close(probe);
-	if (relay_open(&r, sport))
+	uint16_t sport;
+	if (relay_open_new(&r, &sport))
 		goto out;
 	if (store_create(street, LEVEL_STREET, STREET_CODE, datadir, &st, err, sizeof(err)) ||
 	    store_create(grid, LEVEL_GRID, GRID_CODE, datadir, &gs, err, sizeof(err))) {

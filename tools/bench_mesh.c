@@ -29,12 +29,7 @@ static char meshsim[1024];
 
 static int find_meshsim(void)
 {
-	ssize_t n = readlink("/proc/self/exe", meshsim, sizeof(meshsim) - 16);
-	if (n <= 0)
-		return -1;
-	meshsim[n] = 0;
-	strcpy(strrchr(meshsim, '/'), "/meshsim");
-	return access(meshsim, X_OK);
+	return bench_sibling("meshsim", meshsim, sizeof(meshsim));
 }
 
 /* Runs meshsim with argv (after the program name); its JSON result. */
@@ -80,44 +75,44 @@ static double num(const json_t *j, const char *key)
 	return json_number_value(json_object_get(j, key));
 }
 
-static int cmp_double(const void *a, const void *b)
+/*
+ * Runs meshsim RUNS times with `args`; v[k][r] gets keys[k] of run r.  Each
+ * run prints a line: `what` and the first key's value.
+ */
+static int runs(const char *const *args, const char *const *keys, unsigned nk,
+		double v[][RUNS], const char *what)
 {
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return v[n / 2];
+	if (find_meshsim()) {
+		fprintf(stderr, "gridbench: no meshsim beside gridbench: %s\n", strerror(errno));
+		return -1;
+	}
+	for (int r = 0; r < RUNS; r++) {
+		json_t *j = run(args);
+		if (!j)
+			return -1;
+		for (unsigned k = 0; k < nk; k++)
+			v[k][r] = num(j, keys[k]);
+		printf("    run %d: %s %.3f s\n", r + 1, what, v[0][r]);
+		json_decref(j);
+	}
+	return 0;
 }
 
 int bench_mesh(const char *outpath)
 {
 	static const char *const args[] = { "--shape", "1,4,4,4", "--writes", "64000",
 					     "--rounds", "1", "--timeout", "120", NULL };
-	double conv[RUNS], grid[RUNS], city[RUNS];
-	if (find_meshsim()) {
-		fprintf(stderr, "gridbench: no meshsim beside gridbench: %s\n", strerror(errno));
-		return 1;
-	}
+	static const char *const keys[] = { "converge_s", "grid_rss_kb", "city_rss_kb" };
+	double v[3][RUNS];
 	printf("mesh: 85 gridnode processes on loopback, 64,000 new tickets at the grids,"
 	       " median of %d runs\n", RUNS);
-	for (int r = 0; r < RUNS; r++) {
-		json_t *j = run(args);
-		if (!j)
-			return 1;
-		conv[r] = num(j, "converge_s");
-		grid[r] = num(j, "grid_rss_kb");
-		city[r] = num(j, "city_rss_kb");
-		printf("    run %d: in step %.3f s after the last write\n", r + 1, conv[r]);
-		json_decref(j);
-	}
-	bench_report(outpath, "converge_85_s", median(conv, RUNS), "s",
+	if (runs(args, keys, 3, v, "last write -> all in step"))
+		return 1;
+	bench_report(outpath, "converge_85_s", bench_median(v[0], RUNS), "s",
 		     "< 3: 85 nodes, 64,000 writes, last write -> all in step");
-	bench_report(outpath, "grid_rss_kb", median(grid, RUNS), "KiB",
+	bench_report(outpath, "grid_rss_kb", bench_median(v[1], RUNS), "KiB",
 		     "< 10,240 (10 MB): largest idle grid after the load");
-	bench_report(outpath, "city_rss_kb", median(city, RUNS), "KiB",
+	bench_report(outpath, "city_rss_kb", bench_median(v[2], RUNS), "KiB",
 		     "the city after the load (64,000 tickets)");
 	return 0;
 }
@@ -128,25 +123,15 @@ int bench_catchup(const char *outpath)
 					     "--dispatch", "100000", "--seed", "10000",
 					     "--from", "street", "--offline",
 					     "440101001001001:5", "--timeout", "120", NULL };
-	double back[RUNS], rss[RUNS];
-	if (find_meshsim()) {
-		fprintf(stderr, "gridbench: no meshsim beside gridbench: %s\n", strerror(errno));
-		return 1;
-	}
+	static const char *const keys[] = { "since_restart_s", "grid_rss_kb" };
+	double v[2][RUNS];
 	printf("catch-up: a grid offline while its street dispatched 100,000 changes to it"
 	       " and it made 10,000; median of %d runs\n", RUNS);
-	for (int r = 0; r < RUNS; r++) {
-		json_t *j = run(args);
-		if (!j)
-			return 1;
-		back[r] = num(j, "since_restart_s");
-		rss[r] = num(j, "grid_rss_kb");
-		printf("    run %d: in step %.3f s after the grid came back\n", r + 1, back[r]);
-		json_decref(j);
-	}
-	bench_report(outpath, "catchup_100k_s", median(back, RUNS), "s",
+	if (runs(args, keys, 2, v, "grid back -> all in step"))
+		return 1;
+	bench_report(outpath, "catchup_100k_s", bench_median(v[0], RUNS), "s",
 		     "grid restart -> all in step (110,000 changes)");
-	bench_report(outpath, "catchup_grid_rss_kb", median(rss, RUNS), "KiB",
+	bench_report(outpath, "catchup_grid_rss_kb", bench_median(v[1], RUNS), "KiB",
 		     "that grid, idle after catching up");
 	return 0;
 }

@@ -69,18 +69,15 @@ static int same_digest(const char *a, const char *b, const char *scope)
 int bench_net(const char *datadir, const char *workdir, const char *outpath)
 {
 	char street[1024], grid[1024], gridctl[1024], gridnode[1024], conf[1100], log[1100];
-	char self[1024];
 	struct relay r;
 	int rc = 1;
 	pid_t node = -1;
 
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
+	if (bench_sibling("gridctl", gridctl, sizeof(gridctl)) ||
+	    bench_sibling("gridnode", gridnode, sizeof(gridnode))) {
+		fprintf(stderr, "gridbench net: no gridctl and gridnode beside gridbench\n");
 		return 1;
-	self[n] = 0;
-	*strrchr(self, '/') = 0;
-	snprintf(gridctl, sizeof(gridctl), "%s/gridctl", self);
-	snprintf(gridnode, sizeof(gridnode), "%s/gridnode", self);
+	}
 	snprintf(street, sizeof(street), "%s/net-street", workdir);
 	snprintf(grid, sizeof(grid), "%s/net-grid", workdir);
 	mkdir(workdir, 0700);
@@ -88,10 +85,8 @@ int bench_net(const char *datadir, const char *workdir, const char *outpath)
 	bench_rmtree(grid);
 
 	/* the street listens on a port we pick; the grid's parent is the relay */
-	int probe = bench_udp_socket(0);
-	uint16_t sport = bench_bound_port(probe);
-	close(probe);
-	if (relay_open(&r, sport)) {
+	uint16_t sport;
+	if (relay_open_new(&r, &sport)) {
 		fprintf(stderr, "gridbench net: relay: %s\n", strerror(errno));
 		return 1;
 	}

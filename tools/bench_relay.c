@@ -59,6 +59,19 @@ int relay_open(struct relay *r, uint16_t upstream)
 	return 0;
 }
 
+int relay_open_new(struct relay *r, uint16_t *port)
+{
+	int probe = bench_udp_socket(0);
+	*port = probe >= 0 ? bench_bound_port(probe) : 0;
+	if (probe >= 0)
+		close(probe);
+	if (!*port) {
+		r->front = r->back = -1;
+		return -1;
+	}
+	return relay_open(r, *port);
+}
+
 void relay_close(struct relay *r)
 {
 	if (r->front >= 0)

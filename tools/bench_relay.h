@@ -33,6 +33,8 @@ uint16_t bench_bound_port(int fd);
 /* A relay to the server at 127.0.0.1:upstream; -1 (errno set) on error. */
 int relay_open(struct relay *r, uint16_t upstream);
 void relay_close(struct relay *r);
+/* A relay to a server not started yet: *port is a free port for it. */
+int relay_open_new(struct relay *r, uint16_t *port);
 /* Forwards what is waiting on either side, without blocking. */
 void relay_pump(struct relay *r);
 /*

@@ -16,7 +16,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -426,16 +425,9 @@ int main(int argc, char **argv)
 		m.out = stderr;
 	if (!m.datadir)
 		m.datadir = refdata_default_dir();
-	if (!m.gridnode[0]) {
-		char self[PATH_MAX];
-		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-		if (n <= 0) {
-			fprintf(stderr, "meshsim: cannot find gridnode: use --gridnode PATH\n");
-			return 1;
-		}
-		self[n] = 0;
-		*strrchr(self, '/') = 0;
-		snprintf(m.gridnode, sizeof(m.gridnode), "%s/gridnode", self);
+	if (!m.gridnode[0] && bench_sibling("gridnode", m.gridnode, sizeof(m.gridnode)) != 0) {
+		fprintf(stderr, "meshsim: no gridnode beside meshsim (use --gridnode PATH)\n");
+		return 1;
 	}
 	if (access(m.gridnode, X_OK) != 0) {
 		fprintf(stderr, "meshsim: %s: %s (use --gridnode PATH)\n", m.gridnode, strerror(errno));
