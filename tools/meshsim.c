@@ -338,8 +338,6 @@ static bool run(struct mesh *m, struct opts *o, struct figures *f)
 		 m->shape[2], m->shape[3], m->work);
 	if (!mesh_create(m))
 		return false;
-	if (m->count_bytes && !mesh_relay_start(m))
-		return false;
 	if (!mesh_start_all(m))
 		return false;
 	f->create_s = bench_now() - t0;

@@ -74,7 +74,8 @@ bool mesh_parse_shape(const char *s, unsigned shape[MESH_LEVELS], char *err, siz
 /* The tree of nodes and their codes (nothing on disk yet). */
 bool mesh_build(struct mesh *m, const unsigned shape[MESH_LEVELS]);
 int mesh_find(const struct mesh *m, const char *code);
-/* Makes every node's directory, store and gridnode.conf under m->work. */
+/* Makes every node's directory, store and gridnode.conf under m->work
+ * (and with --bytes starts the relays). */
 bool mesh_create(struct mesh *m);
 /* Closes meshsim's store handles and frees the tree. */
 void mesh_free(struct mesh *m);

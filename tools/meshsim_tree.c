@@ -206,6 +206,9 @@ bool mesh_create(struct mesh *m)
 	}
 	if (!pick_ports(m))
 		return false;
+	/* before any store is open: the relay process needs none of them */
+	if (m->count_bytes && !mesh_relay_start(m))
+		return false;
 	for (unsigned i = 0; i < m->count && !mesh_interrupted; i++) {
 		struct mnode *x = &m->n[i];
 		snprintf(x->dir, sizeof(x->dir), "%s/%s", m->work, x->code);

@@ -22,6 +22,15 @@ assert r["grid_rss_kb"] > 0 and r["city_rss_kb"] > 0, r
 PY
 [ -d "$T/mesh" ] && fail "the work folder was not removed"
 
+say "every link's bytes counted through relays"
+"$MESHSIM" --shape 1,1,1,2 --writes 200 --bytes --work "$T/bytes" --timeout 60 --json \
+	>"$T/bytes.json" || fail "meshsim --bytes failed"
+python3 - "$T/bytes.json" <<'PY' || fail "no bytes counted"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["load_bytes"] > 1000 and r["total_bytes"] >= r["load_bytes"], r
+PY
+
 say "Ctrl-C while it waits stops every gridnode it started"
 "$MESHSIM" --shape 1,1,2,2 --writes 100 --offline 440101001001001:60 --work "$T/held" \
 	>"$T/held.out" 2>&1 &
