@@ -32,11 +32,14 @@ CTL_SRC := $(wildcard tools/gridctl*.c tools/ctl_*.c)
 # main of their own build into gridbench_<x>
 BENCH_MAINS := tools/bench_views.c
 BENCH_SRC := $(filter-out $(BENCH_MAINS),$(wildcard tools/bench*.c))
+MESH_SRC := $(wildcard tools/meshsim*.c)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 
 LIB_OBJ = $(LIB_SRC:%.c=$(B)/obj/%.o)
 CTL_OBJ = $(CTL_SRC:%.c=$(B)/obj/%.o)
 BENCH_OBJ = $(BENCH_SRC:%.c=$(B)/obj/%.o)
+# meshsim shares the workload, relay and process helpers of the benchmarks
+MESH_OBJ = $(MESH_SRC:%.c=$(B)/obj/%.o) $(B)/obj/tools/bench_common.o $(B)/obj/tools/bench_relay.o
 UNIT_OBJ = $(UNIT_SRC:%.c=$(B)/obj/%.o)
 
 # the sanitizer build of everything the unit tests link
@@ -46,7 +49,7 @@ SAN_UNIT_OBJ = $(UNIT_SRC:%.c=$(B)/asan/%.o)
 SAN_CTL_OBJ = $(CTL_SRC:%.c=$(B)/asan/%.o)
 
 .PHONY: all deps test unit unit-asan integration demo bench install clean check-deps soak FORCE
-all: $(B)/gridctl $(B)/gridbench $(B)/grideval $(B)/gridbench_views $(if $(wildcard node/gridnode.c),$(B)/gridnode)
+all: $(B)/gridctl $(B)/gridbench $(B)/grideval $(B)/gridbench_views $(B)/meshsim $(if $(wildcard node/gridnode.c),$(B)/gridnode)
 
 # V=1 shows the compiler lines
 Q = $(if $(V),,@)
@@ -79,6 +82,9 @@ $(B)/grideval: $(B)/obj/tools/eval_classify.o $(B)/obj/tools/bench_common.o $(B)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
 $(B)/gridbench_views: $(B)/obj/tools/bench_views.o $(B)/obj/tools/bench_common.o $(B)/libgridmesh.a
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(B)/meshsim: $(MESH_OBJ) $(B)/libgridmesh.a
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
 # every tests/unit/*.c may define t_init_<name>_tests(); list them all.

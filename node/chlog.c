@@ -4,8 +4,26 @@
 #include <msgpack.h>
 #include "chlog.h"
 #include "store_int.h"
+#include "../proto/mpscan.h"
 
 #define ENTRY_ELEMS 12
+
+/*
+ * A page read back.  History walks hop between pages (a record's changes
+ * are spread over the log): a few pages kept make repeated walks over the
+ * same records, as when sealing many updates, hit memory.
+ */
+#define CACHE_PAGES 16
+
+struct cpage {
+	int64_t page;             /* -1: empty */
+	uint8_t *buf;
+	size_t len, cap;
+	unsigned n;
+	unsigned indexed;         /* off[0, indexed] are known */
+	uint64_t used;            /* tick of the last use */
+	uint32_t off[CHLOG_PAGE + 1];
+};
 
 struct chlog {
 	sqlite3_stmt *max_page;
@@ -17,12 +35,9 @@ struct chlog {
 	unsigned n;
 	struct gm_buf body;
 	uint32_t off[CHLOG_PAGE + 1];
-	/* one page read back from the database */
-	int64_t cpage;
-	uint8_t *cbuf;
-	size_t clen;
-	unsigned cn;
-	uint32_t coff[CHLOG_PAGE + 1];
+	/* pages read back from the database, least recently used first out */
+	struct cpage cache[CACHE_PAGES];
+	uint64_t tick;
 	msgpack_unpacked up;
 };
 
@@ -32,6 +47,12 @@ struct chlog_zone {
 	size_t len;
 	uint8_t data[];
 };
+
+static void cache_clear(struct chlog *cl)
+{
+	for (unsigned i = 0; i < CACHE_PAGES; i++)
+		cl->cache[i].page = -1;
+}
 
 static enum gm_err prep(struct store *st, sqlite3_stmt **s, const char *sql)
 {
@@ -48,7 +69,7 @@ enum gm_err chlog_new(struct store *st, struct chlog **out)
 		return GM_E_NOMEM;
 	gm_buf_init(&cl->body);
 	msgpack_unpacked_init(&cl->up);
-	cl->cpage = -1;
+	cache_clear(cl);
 	if ((e = prep(st, &cl->max_page, "SELECT max(page) FROM changes")) ||
 	    (e = prep(st, &cl->ins_page, "INSERT INTO changes(page, n, body) VALUES(?,?,?)")) ||
 	    (e = prep(st, &cl->sel_page, "SELECT n, body FROM changes WHERE page=?")) ||
@@ -69,7 +90,8 @@ void chlog_free(struct chlog *cl)
 	sqlite3_finalize(cl->sel_page);
 	sqlite3_finalize(cl->upd_page);
 	gm_buf_free(&cl->body);
-	free(cl->cbuf);
+	for (unsigned i = 0; i < CACHE_PAGES; i++)
+		free(cl->cache[i].buf);
 	msgpack_unpacked_destroy(&cl->up);
 	free(cl);
 }
@@ -84,8 +106,8 @@ enum gm_err chlog_begin(struct store *st)
 	cl->page = max + 1;
 	cl->n = 0;
 	gm_buf_reset(&cl->body);
-	/* another process may have rewritten pages since we cached one */
-	cl->cpage = -1;
+	/* another process may have rewritten pages since we cached them */
+	cache_clear(cl);
 	return GM_OK;
 }
 
@@ -107,6 +129,19 @@ uint64_t chlog_head(struct store *st)
 		head += (uint64_t)sqlite3_column_int(cl->sel_page, 0) - 1;
 	sqlite3_reset(cl->sel_page);
 	return head;
+}
+
+uint64_t chlog_count(struct store *st)
+{
+	sqlite3_stmt *s;
+	uint64_t n = st->chlog->n;
+	/* ids are not dense (a transaction starts a new page): count per page */
+	if (sqlite3_prepare_v2(st->db, "SELECT total(n) FROM changes", -1, &s, NULL) != SQLITE_OK)
+		return n;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n += (uint64_t)sqlite3_column_double(s, 0);
+	sqlite3_finalize(s);
+	return n;
 }
 
 uint64_t chlog_next_id(struct store *st)
@@ -258,18 +293,49 @@ void chlog_discard(struct store *st)
 		return;
 	cl->n = 0;
 	gm_buf_reset(&cl->body);
-	cl->cpage = -1;
+	cache_clear(cl);
 }
 
-/* Loads a page from the database into the cache and indexes its entries. */
-static enum gm_err load_page(struct store *st, int64_t page)
+/*
+ * Finds where a cached page's entries up to `idx` start.  Only their
+ * boundaries, and only as far as needed: a history walk loads a page for
+ * one entry, and unpacking all 256 (msgpack-c allocates per object) made
+ * walking long histories, e.g. sealing many updates of one record, cost
+ * seconds.  chlog_get checks the entry it unpacks.
+ */
+static enum gm_err index_to(struct store *st, struct cpage *cp, unsigned idx)
+{
+	while (cp->indexed <= idx) {
+		size_t used, off = cp->off[cp->indexed];
+		if (mpscan_first(cp->buf + off, cp->len - off, 4, &used)) {
+			long long page = (long long)cp->page;
+			cp->page = -1;
+			return store_fail(st, GM_E_MALFORMED, "change log page %lld corrupt", page);
+		}
+		cp->off[++cp->indexed] = (uint32_t)(off + used);
+	}
+	return GM_OK;
+}
+
+/* Finds a page in the cache or loads it from the database into the least
+ * recently used slot (indexed lazily). */
+static enum gm_err load_page(struct store *st, int64_t page, struct cpage **out)
 {
 	struct chlog *cl = st->chlog;
 	sqlite3_stmt *s = cl->sel_page;
+	struct cpage *cp = &cl->cache[0];
 	enum gm_err e = GM_OK;
-	if (cl->cpage == page)
-		return GM_OK;
-	cl->cpage = -1;
+
+	for (unsigned i = 0; i < CACHE_PAGES; i++) {
+		if (cl->cache[i].page == page) {
+			cl->cache[i].used = ++cl->tick;
+			*out = &cl->cache[i];
+			return GM_OK;
+		}
+		if (cl->cache[i].used < cp->used)
+			cp = &cl->cache[i];
+	}
+	cp->page = -1;
 	sqlite3_bind_int64(s, 1, page);
 	int rc = sqlite3_step(s);
 	if (rc != SQLITE_ROW) {
@@ -284,32 +350,24 @@ static enum gm_err load_page(struct store *st, int64_t page)
 		e = store_fail(st, GM_E_MALFORMED, "change log page %lld corrupt", (long long)page);
 		goto out_reset;
 	}
-	if (len > cl->clen || !cl->cbuf) {
-		uint8_t *nb = realloc(cl->cbuf, len ? len : 1);
+	if (len > cp->cap || !cp->buf) {
+		uint8_t *nb = realloc(cp->buf, len ? len : 1);
 		if (!nb) {
 			e = GM_E_NOMEM;
 			goto out_reset;
 		}
-		cl->cbuf = nb;
+		cp->buf = nb;
+		cp->cap = len;
 	}
-	cl->clen = len;
+	cp->len = len;
 	if (len)
-		memcpy(cl->cbuf, sqlite3_column_blob(s, 1), len);
-	size_t off = 0;
-	for (unsigned i = 0; i < n; i++) {
-		struct ch_entry tmp;
-		size_t used;
-		cl->coff[i] = (uint32_t)off;
-		if (unpack_entry(cl, cl->cbuf + off, len - off, &tmp, &used)) {
-			e = store_fail(st, GM_E_MALFORMED, "change log page %lld corrupt",
-				       (long long)page);
-			goto out_reset;
-		}
-		off += used;
-	}
-	cl->coff[n] = (uint32_t)off;
-	cl->cn = n;
-	cl->cpage = page;
+		memcpy(cp->buf, sqlite3_column_blob(s, 1), len);
+	cp->off[0] = 0;
+	cp->indexed = 0;
+	cp->n = n;
+	cp->page = page;
+	cp->used = ++cl->tick;
+	*out = cp;
 out_reset:
 	sqlite3_reset(s);
 	return e;
@@ -329,12 +387,15 @@ enum gm_err chlog_get(struct store *st, uint64_t id, struct ch_entry *e)
 		err = unpack_entry(cl, cl->body.p + cl->off[idx], cl->off[idx + 1] - cl->off[idx], e,
 				   NULL);
 	} else {
-		if ((err = load_page(st, page)))
+		struct cpage *cp;
+		if ((err = load_page(st, page, &cp)))
 			return err;
-		if (idx >= cl->cn)
+		if (idx >= cp->n)
 			return store_fail(st, GM_E_MALFORMED, "change %llu missing",
 					  (unsigned long long)id);
-		err = unpack_entry(cl, cl->cbuf + cl->coff[idx], cl->coff[idx + 1] - cl->coff[idx], e,
+		if ((err = index_to(st, cp, idx)))
+			return err;
+		err = unpack_entry(cl, cp->buf + cp->off[idx], cp->off[idx + 1] - cp->off[idx], e,
 				   NULL);
 	}
 	return err ? store_fail(st, err, "change %llu corrupt", (unsigned long long)id) : GM_OK;
@@ -447,9 +508,10 @@ static enum gm_err erase_in_page(struct store *st, int64_t page,
 		gm_buf_free(&nb);
 		return e;
 	}
-	if ((e = load_page(st, page)))
+	struct cpage *cp;
+	if ((e = load_page(st, page, &cp)))
 		return e;
-	e = rebuild(st, cl->cbuf, cl->clen, cl->cn, which, &nb, NULL);
+	e = rebuild(st, cp->buf, cp->len, cp->n, which, &nb, NULL);
 	if (!e) {
 		sqlite3_stmt *s = cl->upd_page;
 		sqlite3_bind_blob(s, 1, nb.p, (int)nb.len, SQLITE_STATIC);
@@ -459,7 +521,7 @@ static enum gm_err erase_in_page(struct store *st, int64_t page,
 		if (rc != SQLITE_DONE)
 			e = store_dberr(st, "erase change log");
 	}
-	cl->cpage = -1;
+	cp->page = -1;   /* rewritten */
 	gm_buf_free(&nb);
 	return e;
 }
@@ -505,7 +567,7 @@ out_free:
 
 void chlog_uncache(struct store *st)
 {
-	st->chlog->cpage = -1;
+	cache_clear(st->chlog);
 }
 
 void chlog_pack_vals(struct gm_buf *b, const struct gm_value *vals, uint64_t mask,

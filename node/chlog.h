@@ -73,6 +73,8 @@ uint64_t chlog_next_id(struct store *st);
 void chlog_uncache(struct store *st);
 /* Newest change id written or pending (0 if none). */
 uint64_t chlog_head(struct store *st);
+/* Number of entries written (committed or flushed), plus any pending. */
+uint64_t chlog_count(struct store *st);
 
 /* Reads an entry; its pointers stay valid until the next chlog call. */
 GM_WUR enum gm_err chlog_get(struct store *st, uint64_t id, struct ch_entry *e);

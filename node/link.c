@@ -164,9 +164,12 @@ static bool start_push(struct link *l, bool *nothing)
 	struct batch_filter bf = { .dir = BF_UP, .exclude_link = LINK_PARENT };
 	int64_t cursor = meta_cursor(l->st, "up_cursor");
 
+	unsigned nb = 0;
 	*nothing = false;
-	if (store_seal(l->st, 0, NULL))
+	if (store_seal(l->st, 0, &nb))
 		log_err("sealing local changes: %s", store_errmsg(l->st));
+	else if (nb && l->on_batches)
+		l->on_batches(l->cb_ctx);   /* some may route to children: ring them */
 	gm_buf_init(&b);
 	if (exchange_collect(l->st, cursor, &bf, NULL, (size_t)l->cfg->push_kb * 1024, &b, &out)) {
 		log_err("collecting batches to push: %s", store_errmsg(l->st));

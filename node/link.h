@@ -25,7 +25,8 @@ struct store;
 struct config;
 struct link;
 
-/* Called when batches from the parent were stored (ring the children). */
+/* Called when batches were stored, from the parent or sealed from local
+ * writes before a push (ring the children). */
 typedef void (*link_batches_fn)(void *ctx);
 
 /*

@@ -560,6 +560,11 @@ enum gm_err store_rejects(struct store *st, store_reject_cb cb, void *ctx)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? GM_OK : store_dberr(st, "rejects");
 }
 
+void store_release_memory(struct store *st)
+{
+	sqlite3_db_release_memory(st->db);
+}
+
 int64_t store_data_version(struct store *st)
 {
 	sqlite3_stmt *s;

@@ -231,6 +231,13 @@ GM_WUR enum gm_err store_batches(struct store *st, int64_t after, const struct b
 				 unsigned limit, store_batch_cb cb, void *ctx);
 /* Local changes not yet sealed into a batch. */
 uint64_t store_unsealed(struct store *st);
+/*
+ * Changes this store has merged, local and received: one per change, since
+ * a re-delivered batch is skipped whole (changes to a record already
+ * deleted are not logged).  Two nodes that should hold the same changes of
+ * a scope can be compared cheaply with it before comparing digests.
+ */
+uint64_t store_change_count(struct store *st);
 /* Highest batch sequence number (0 if none). */
 int64_t store_batch_head(struct store *st);
 
@@ -242,6 +249,9 @@ GM_WUR enum gm_err store_rejects(struct store *st, store_reject_cb cb, void *ctx
 
 /* Changes whenever another connection (gridctl beside gridnode) commits. */
 int64_t store_data_version(struct store *st);
+/* Gives back the page cache's unused memory (a daemon gone idle after a
+ * burst: the cache is refilled from the OS's file cache when needed). */
+void store_release_memory(struct store *st);
 
 /* Coerces `v` to the column's type; false if it cannot be (text in INT). */
 bool store_coerce(const struct col_def *c, struct gm_value *v);

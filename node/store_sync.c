@@ -662,3 +662,8 @@ uint64_t store_unsealed(struct store *st)
 		return 0;
 	return u.n;
 }
+
+uint64_t store_change_count(struct store *st)
+{
+	return chlog_count(st);
+}

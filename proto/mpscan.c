@@ -105,3 +105,14 @@ enum gm_err mpscan_check(const uint8_t *p, size_t len, unsigned max_depth)
 		return e;
 	return s.p == s.end ? GM_OK : GM_E_MALFORMED;
 }
+
+enum gm_err mpscan_first(const uint8_t *p, size_t len, unsigned max_depth, size_t *used)
+{
+	struct scan s = { p, p + len };
+	if (!p || !len)
+		return GM_E_MALFORMED;
+	enum gm_err e = skip(&s, 0, max_depth);
+	if (!e)
+		*used = (size_t)(s.p - p);
+	return e;
+}

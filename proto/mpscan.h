@@ -16,5 +16,11 @@
 #include "err.h"
 
 GM_WUR enum gm_err mpscan_check(const uint8_t *p, size_t len, unsigned max_depth);
+/*
+ * The same checks on the first object of p[0, len) only; *used gets its
+ * size.  Lets a reader find object boundaries in a run of objects without
+ * unpacking them.
+ */
+GM_WUR enum gm_err mpscan_first(const uint8_t *p, size_t len, unsigned max_depth, size_t *used);
 
 #endif

@@ -72,6 +72,15 @@ enum linksm_op linksm_next(struct linksm *l, uint64_t now, uint64_t *wake_at)
 void linksm_start(struct linksm *l, enum linksm_op op)
 {
 	l->inflight = op;
+	/*
+	 * This request carries what is there now; a want raised while it is in
+	 * flight (a child's batches, a bell) is for something after it and
+	 * must survive its completion.
+	 */
+	if (op == LOP_PUSH)
+		l->push_wanted = false;
+	else if (op == LOP_PULL)
+		l->pull_wanted = false;
 }
 
 void linksm_done(struct linksm *l, enum linksm_op op, enum linksm_result r, uint64_t now)
@@ -103,10 +112,12 @@ void linksm_done(struct linksm *l, enum linksm_op op, enum linksm_result r, uint
 		l->next_reg = now + l->c.reg_refresh_ms;
 		break;
 	case LOP_PUSH:
-		l->push_wanted = r == LR_MORE;
+		if (r == LR_MORE)
+			l->push_wanted = true;
 		break;
 	case LOP_PULL:
-		l->pull_wanted = r == LR_MORE;
+		if (r == LR_MORE)
+			l->pull_wanted = true;
 		poll_every = l->observing ? l->c.poll_observing_ms : l->c.poll_ms;
 		l->next_poll = now + poll_every;
 		break;

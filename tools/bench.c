@@ -3,10 +3,14 @@
  * brief's workload (10,000 tickets x 5 fields; then each of two replicas
  * updates 1,000 tickets, 500 of them the same tickets on the same field).
  *
- *   gridbench [--data DIR] [--work DIR] [--out results.json] [-n N]
+ *   gridbench [--data DIR] [--work DIR] [--out results.json] [-n N] [STEP]
  *
  * Prints each figure and writes it into results.json.  Every timing is
- * the median of several runs on fresh stores.
+ * the median of several runs on fresh stores.  The other steps of `make
+ * bench` (tools/bench.sh) are STEP: net (CoAP, bench_net.c), idle (idle
+ * rounds in a small and a large city, bench_idle.c), mesh and catchup
+ * (trees of gridnode processes, by meshsim, bench_mesh.c), table (every
+ * figure beside its target, bench_table.c).
  */
 #include <getopt.h>
 #include <sqlite3.h>
@@ -28,18 +32,6 @@ static const char *outpath = "build/bench/results.json";
 static const char *datadir;
 static unsigned ntickets = 10000;
 static struct bench_ticket *wl;
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return v[n / 2];
-}
 
 static void die(const char *what, struct store *st)
 {
@@ -131,22 +123,7 @@ static struct store *new_store(const char *dir, enum level lv, const char *code)
 
 static void put_ticket(struct store *st, const struct bench_ticket *t)
 {
-	const struct table_def *tab = schema_table(T_TICKET);
-	static int cols[5] = { -1 };
-	if (cols[0] < 0) {
-		cols[0] = schema_col(tab, "category", 8);
-		cols[1] = schema_col(tab, "title", 5);
-		cols[2] = schema_col(tab, "status", 6);
-		cols[3] = schema_col(tab, "priority", 8);
-		cols[4] = schema_col(tab, "assignee", 8);
-	}
-	uint8_t c[5] = { (uint8_t)cols[0], (uint8_t)cols[1], (uint8_t)cols[2], (uint8_t)cols[3],
-			 (uint8_t)cols[4] };
-	struct gm_value v[5] = { gm_text(t->category), gm_text(t->title), gm_text(t->status),
-				 gm_int(t->priority), gm_text(t->assignee) };
-	struct store_write w = { .tab = tab, .key = t->id, .nset = 5, .cols = c, .vals = v,
-				 .actor = "bench", .mode = W_CREATE };
-	if (store_put(st, &w, NULL))
+	if (bench_put_ticket(st, t, t->id))
 		die("put", st);
 }
 
@@ -258,30 +235,23 @@ static int fill_store(const char *dir)
 {
 	struct store *st;
 	char err[512];
+	int rc = 1;
 	if (store_open(dir, &st, err, sizeof(err))) {
 		fprintf(stderr, "gridbench: %s\n", err);
 		return 1;
 	}
 	if (bench_workload(datadir, ntickets, store_code(st), &wl)) {
 		fprintf(stderr, "gridbench: cannot load the workload from %s\n", datadir);
-		store_close(st);
-		return 1;
+		goto out_close;
 	}
-	/* ids after the node's own ticket counter, so gridctl's stay unique */
-	int64_t base = store_meta_int(st, "seq:ticket", 0);
-	if (store_begin(st))
-		die("begin", st);
-	for (unsigned i = 0; i < ntickets; i++) {
-		snprintf(wl[i].id, sizeof(wl[i].id), "%s-%06lld", store_code(st),
-			 (long long)(base + i + 1));
-		put_ticket(st, &wl[i]);
+	if (bench_add_tickets(st, wl, ntickets, NULL) == 0) {
+		printf("added %u tickets to %s\n", ntickets, dir);
+		rc = 0;
 	}
-	if (store_meta_set_int(st, "seq:ticket", base + ntickets) || store_commit(st))
-		die("commit", st);
-	printf("added %u tickets to %s\n", ntickets, dir);
-	store_close(st);
 	free(wl);
-	return 0;
+out_close:
+	store_close(st);
+	return rc;
 }
 
 static void report(const char *key, double v, const char *unit, const char *target)
@@ -309,14 +279,29 @@ int main(int argc, char **argv)
 		case 'n': ntickets = (unsigned)atoi(optarg); break;
 		case 'f': fill = optarg; break;
 		default:
-			fprintf(stderr, "usage: gridbench [--data DIR] [--work DIR] [--out FILE] [-n N]\n");
+			fprintf(stderr, "usage: gridbench [--data DIR] [--work DIR] [--out FILE] [-n N]"
+					" [net|idle|mesh|catchup|table]\n"
+					"       gridbench --fill DIR -n N\n");
 			return 2;
 		}
 	}
 	if (fill)
 		return fill_store(fill);
-	if (optind < argc && strcmp(argv[optind], "net") == 0)
-		return bench_net(datadir, workdir, outpath);
+	if (optind < argc) {
+		const char *step = argv[optind];
+		if (!strcmp(step, "net"))
+			return bench_net(datadir, workdir, outpath);
+		if (!strcmp(step, "idle"))
+			return bench_idle(datadir, workdir, outpath);
+		if (!strcmp(step, "mesh"))
+			return bench_mesh(outpath);
+		if (!strcmp(step, "catchup"))
+			return bench_catchup(outpath);
+		if (!strcmp(step, "table"))
+			return bench_table(outpath);
+		fprintf(stderr, "gridbench: no step '%s' (net, idle, mesh, catchup, table)\n", step);
+		return 2;
+	}
 	if (ntickets < 2000)
 		ntickets = 2000;
 	mkdir(workdir, 0700);
@@ -333,13 +318,13 @@ int main(int argc, char **argv)
 		p[r] = plain_insert(path_in("plain"), ntickets, 0, 0);
 		c[r] = crdt_insert(path_in("crdt"), ntickets, 0, NULL);
 	}
-	double plain_bulk = median(p, RUNS), crdt_bulk = median(c, RUNS);
+	double plain_bulk = bench_median(p, RUNS), crdt_bulk = bench_median(c, RUNS);
 	unsigned ntx = ntickets / 5;
 	for (int r = 0; r < RUNS; r++) {
 		p[r] = plain_insert(path_in("plain"), ntx, 1, 0);
 		c[r] = crdt_insert(path_in("crdt"), ntx, 1, NULL);
 	}
-	double plain_txn = median(p, RUNS), crdt_txn = median(c, RUNS);
+	double plain_txn = bench_median(p, RUNS), crdt_txn = bench_median(c, RUNS);
 	report("write_overhead_x", crdt_bulk / plain_bulk, "x", "<= 1.3 (one transaction, 10k rows)");
 	report("write_overhead_txn_x", crdt_txn / plain_txn, "x",
 	       "<= 1.3 (a transaction per ticket, synchronous=FULL)");
@@ -363,7 +348,7 @@ int main(int argc, char **argv)
 		store_close(m);
 		p[r] = plain_insert(path_in("plain"), ntickets, 0, 1);
 	}
-	double merge_s = median(c, RUNS), upsert_s = median(p, RUNS);
+	double merge_s = bench_median(c, RUNS), upsert_s = bench_median(p, RUNS);
 
 	/* replica B = A; then concurrent updates, 500 on the same field */
 	b = new_store(path_in("b"), LEVEL_STREET, "440106012");

@@ -9,6 +9,7 @@
 #include "bench_common.h"
 #include "../node/csvread.h"
 #include "../node/la311.h"
+#include "../node/store.h"
 #include "../node/tickets.h"
 
 double bench_now(void)
@@ -35,6 +36,31 @@ double bench_now(void)
  *     sprinklers (0402 自来水管破裂);
  *   Other: no class (NULL).
  */
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+double bench_median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return v[n / 2];
+}
+
+int bench_sibling(const char *name, char *out, size_t len)
+{
+	char self[1024];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return -1;
+	self[n] = 0;
+	*strrchr(self, '/') = 0;
+	snprintf(out, len, "%s/%s", self, name);
+	return access(out, X_OK);
+}
+
+/* LA request types onto GB/T 30428 event classes */
 static const struct {
 	const char *type;
 	const char *cat;
@@ -106,6 +132,51 @@ int bench_workload(const char *datadir, unsigned n, const char *code, struct ben
 	}
 	*out = w.t;
 	return w.n ? 0 : -1;
+}
+
+enum gm_err bench_put_ticket(struct store *st, const struct bench_ticket *t, const char *id)
+{
+	const struct table_def *tab = schema_table(T_TICKET);
+	static int cols[5] = { -1 };
+	if (cols[0] < 0) {
+		cols[0] = schema_col(tab, "category", 8);
+		cols[1] = schema_col(tab, "title", 5);
+		cols[2] = schema_col(tab, "status", 6);
+		cols[3] = schema_col(tab, "priority", 8);
+		cols[4] = schema_col(tab, "assignee", 8);
+	}
+	uint8_t c[5] = { (uint8_t)cols[0], (uint8_t)cols[1], (uint8_t)cols[2], (uint8_t)cols[3],
+			 (uint8_t)cols[4] };
+	struct gm_value v[5] = { gm_text(t->category), gm_text(t->title), gm_text(t->status),
+				 gm_int(t->priority), gm_text(t->assignee) };
+	struct store_write w = { .tab = tab, .key = id, .nset = 5, .cols = c, .vals = v,
+				 .actor = "bench", .mode = W_CREATE };
+	return store_put(st, &w, NULL);
+}
+
+int bench_add_tickets(struct store *st, const struct bench_ticket *t, unsigned n,
+		      long long *first)
+{
+	char id[40];
+	long long base;
+	if (store_begin(st))
+		goto out_fail;
+	base = store_meta_int(st, "seq:ticket", 0);
+	for (unsigned i = 0; i < n; i++) {
+		ticket_id_format(id, sizeof(id), store_code(st), base + i + 1);
+		if (bench_put_ticket(st, &t[i], id))
+			goto out_rollback;
+	}
+	if (store_meta_set_int(st, "seq:ticket", base + n) || store_commit(st))
+		goto out_rollback;
+	if (first)
+		*first = base + 1;
+	return 0;
+out_rollback:
+	store_rollback(st);
+out_fail:
+	fprintf(stderr, "bench: adding tickets to %s: %s\n", store_code(st), store_errmsg(st));
+	return -1;
 }
 
 static void put(const char *path, const char *key, json_t *v)

@@ -8,8 +8,13 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "../proto/err.h"
 
 double bench_now(void);                     /* seconds, monotonic */
+/* The median of v[0, n) (sorts v). */
+double bench_median(double *v, int n);
+/* The path of program `name` beside the running one; 0 if it can be run. */
+int bench_sibling(const char *name, char *out, size_t len);
 
 /* The brief's workload: n tickets x 5 fields (category, title, status,
  * priority, assignee), titles and agencies from the LA 311 requests. */
@@ -27,6 +32,19 @@ int bench_workload(const char *datadir, unsigned n, const char *code,
 /* The GB/T 30428 event class of an LA 311 request type, NULL for "Other"
  * and unknown types (the mapping and its reasons: bench_common.c). */
 const char *bench_la_class(const char *type);
+/* Creates ticket t as `id` (its five fields), a local write in the caller's
+ * transaction. */
+struct store;
+enum gm_err bench_put_ticket(struct store *st, const struct bench_ticket *t, const char *id);
+/*
+ * Creates tickets t[0, n) in the open store `st` as local writes, in one
+ * transaction, with ids "<node code>-<seq>" after the node's own ticket
+ * counter (which moves past them, so gridctl's ids stay unique); *first
+ * gets the sequence number of the first.  0 on success, -1 with a message
+ * on stderr.
+ */
+int bench_add_tickets(struct store *st, const struct bench_ticket *t, unsigned n,
+		      long long *first);
 
 /* Sets key = value in results.json (read, update, rewrite). */
 void bench_result(const char *path, const char *key, double value);
@@ -40,6 +58,13 @@ void bench_report(const char *path, const char *key, double v, const char *unit,
 int bench_fill(const char *dir, const char *datadir, unsigned n);
 /* The CoAP figures (bench_net.c). */
 int bench_net(const char *datadir, const char *workdir, const char *outpath);
+/* The idle sync round in a small and a large city (bench_idle.c). */
+int bench_idle(const char *datadir, const char *workdir, const char *outpath);
+/* The tree figures, measured by meshsim (bench_mesh.c). */
+int bench_mesh(const char *outpath);
+int bench_catchup(const char *outpath);
+/* Every figure of results.json beside its target (bench_table.c). */
+int bench_table(const char *outpath);
 
 /* Removes a directory tree made by a benchmark. */
 void bench_rmtree(const char *dir);
