@@ -44,6 +44,7 @@ struct link {
 	unsigned rounds;
 	uint64_t pushed, pulled;     /* batches, this process */
 	bool down_logged;
+	bool reclaiming;             /* the pull in flight asked for our own batches */
 	int64_t last_ok_saved;
 	char last_err[256];
 	uint8_t psk[32];
@@ -191,6 +192,10 @@ static bool start_pull(struct link *l)
 	add_child_query(l, pdu);
 	snprintf(q, sizeof(q), "a=%lld", (long long)meta_cursor(l->st, "down_cursor"));
 	net_add_query(pdu, q);
+	/* restored from a backup: ask for our own batches too, until in step */
+	l->reclaiming = store_meta_int(l->st, "reclaim", 0) != 0;
+	if (l->reclaiming)
+		net_add_query(pdu, "own=1");
 	return coap_send(l->session, pdu) != COAP_INVALID_MID;
 }
 
@@ -326,7 +331,18 @@ static enum linksm_result on_pull_reply(struct link *l, const uint8_t *p, size_t
 		if (l->on_batches)
 			l->on_batches(l->cb_ctx);
 	}
-	return in.batches || in.dup || in.refused ? LR_MORE : LR_OK;
+	if (in.batches || in.dup || in.refused)
+		return LR_MORE;
+	if (l->reclaiming) {
+		/* in step with our own batches included: what we lost is back */
+		if (store_meta_set_int(l->st, "reclaim", 0))
+			log_err("saving reclaim state: %s", store_errmsg(l->st));
+		else
+			log_notice("restored node back in step: the parent sent back what it had"
+				   " from us after the backup");
+		l->reclaiming = false;
+	}
+	return LR_OK;
 }
 
 static bool token_is(const uint8_t *t, size_t tl, coap_bin_const_t tok)

@@ -317,7 +317,15 @@ static void h_down(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 			return;
 		}
 	}
-	struct batch_filter bf = { .dir = BF_DOWN, .child = code, .exclude_link = link };
+	/*
+	 * own=1: a child restored from a backup asks, once, for its own
+	 * batches too, which it lost and which we otherwise never send back
+	 * (docs/protocol.md, "Reclaim after a restore").
+	 */
+	char own[4];
+	bool reclaim = net_query_get(q, "own", own, sizeof(own)) && !strcmp(own, "1");
+	struct batch_filter bf = { .dir = BF_DOWN, .child = code,
+				   .exclude_link = reclaim ? -1 : link };
 	gm_buf_init(&b);
 	if (exchange_collect(srv->st, a, &bf, NULL, (size_t)srv->cfg->pull_kb * 1024, &b, &out)) {
 		gm_buf_free(&b);
