@@ -113,6 +113,8 @@ int cmd_enrol_child(struct ctl *c, int argc, char **argv);
 int cmd_revoke(struct ctl *c, int argc, char **argv);
 int cmd_certs(struct ctl *c, int argc, char **argv);
 int cmd_status(struct ctl *c, int argc, char **argv);
+int cmd_backup(struct ctl *c, int argc, char **argv);
+int cmd_restore(struct ctl *c, int argc, char **argv);
 int cmd_classify(struct ctl *c, int argc, char **argv);
 int cmd_rule_add(struct ctl *c, int argc, char **argv);
 int cmd_rule_list(struct ctl *c, int argc, char **argv);

@@ -210,6 +210,8 @@ int cmd_status(struct ctl *c, int argc, char **argv)
 	if (pid && kill((pid_t)pid, 0) != 0)
 		pid = 0;
 	uint64_t unsealed = store_unsealed(c->st);
+	int64_t restored = store_meta_int(c->st, "restored_at", 0);
+	bool reclaim = store_meta_int(c->st, "reclaim", 0) != 0;
 	if (c->json) {
 		json_t *j = json_object();
 		json_object_set_new(j, "code", json_string(store_code(c->st)));
@@ -223,6 +225,8 @@ int cmd_status(struct ctl *c, int argc, char **argv)
 		json_object_set_new(j, "backlog_batches", json_integer((json_int_t)bl.batches));
 		json_object_set_new(j, "backlog_changes", json_integer((json_int_t)bl.changes));
 		json_object_set_new(j, "batch_head", json_integer(store_batch_head(c->st)));
+		json_object_set_new(j, "restored_at", json_integer(restored));
+		json_object_set_new(j, "reclaim_pending", json_boolean(reclaim));
 		json_object_set_new(j, "up_cursor", json_integer(up));
 		json_object_set_new(j, "down_cursor",
 				    json_integer(store_meta_int(c->st, "down_cursor", 0)));
@@ -243,6 +247,15 @@ int cmd_status(struct ctl *c, int argc, char **argv)
 	printf("  daemon        %s\n", pid ? "running" : "not running");
 	printf("  parent        %s\n", cfg.parent[0] ? cfg.parent : "(none)");
 	printf("  listen        %s\n", cfg.listen[0] ? cfg.listen : "(none)");
+	if (reclaim) {
+		ctl_format_time(restored, when, sizeof(when));
+		printf("  restored      from a backup at %s; not yet back in step: new records"
+		       " wait until the parent has sent back what this node made after the"
+		       " backup\n", when);
+		snprintf(when, sizeof(when), "never");
+		if (last_ok)
+			ctl_format_time(last_ok, when, sizeof(when));
+	}
 	if (cfg.parent[0]) {
 		printf("  last sync     %s\n", when);
 		if (last_err[0])

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "ctl.h"
+#include "../node/recid.h"
 #include "../node/tickets.h"
 #include "../node/store_int.h"
 #include "../sync/hlc.h"
@@ -172,12 +173,10 @@ int cmd_ticket_add(struct ctl *c, int argc, char **argv)
 	}
 
 	/* id, record and reporter in one transaction */
-	int64_t seq;
 	enum gm_err e = store_begin(c->st);
 	if (!e)
-		e = store_next_seq(c->st, "ticket", &seq);
+		e = recid_new(c->st, t, "ticket", "", id, sizeof(id));
 	if (!e) {
-		ticket_id_format(id, sizeof(id), store_code(c->st), (long long)seq);
 		struct store_write w = {
 			.tab = t, .key = id, .scope = scope, .nset = f.n, .cols = f.cols,
 			.vals = f.vals, .actor = c->actor, .mode = W_CREATE,
