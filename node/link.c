@@ -34,6 +34,8 @@ struct link {
 	uint8_t token[8];
 	size_t token_len;
 	int64_t push_upto;         /* cursor the push in flight moves us to */
+	uint32_t push_batches;     /* what it carries, for the log */
+	uint64_t push_changes;
 	bool push_more;
 	struct net_body body;      /* reply being reassembled */
 
@@ -44,6 +46,7 @@ struct link {
 	unsigned rounds;
 	uint64_t pushed, pulled;     /* batches, this process */
 	bool down_logged;
+	bool up_logged;
 	bool reclaiming;             /* the pull in flight asked for our own batches */
 	int64_t last_ok_saved;
 	char last_err[256];
@@ -67,7 +70,10 @@ static void note_ok(struct link *l)
 	if (l->down_logged) {
 		log_notice("link to parent %s is up again", l->parent);
 		l->down_logged = false;
+	} else if (!l->up_logged) {
+		log_notice("link to parent %s is up", l->parent);
 	}
+	l->up_logged = true;
 	/* for gridctl status; a few seconds of staleness saves a write per exchange */
 	int64_t now = (int64_t)(hlc_wall_ms() / 1000);
 	if (now - l->last_ok_saved >= 5 && store_meta_set_int(l->st, "last_sync_ok", now) == GM_OK)
@@ -172,6 +178,8 @@ static bool start_push(struct link *l, bool *nothing)
 	}
 	l->push_upto = out.upto;
 	l->push_more = out.more;
+	l->push_batches = out.batches;
+	l->push_changes = out.changes;
 	coap_pdu_t *pdu = new_request(l, COAP_REQUEST_CODE_POST, NET_PATH_UP, l->token, &l->token_len);
 	if (!pdu) {
 		gm_buf_free(&b);
@@ -307,6 +315,8 @@ static enum linksm_result on_push_reply(struct link *l, const uint8_t *p, size_t
 	}
 	set_cursor(l, "up_cursor", ack.acked);
 	l->pushed += ack.applied;
+	log_notice("pushed %u batches (%llu changes) to parent, acknowledged", l->push_batches,
+		   (unsigned long long)l->push_changes);
 	return l->push_more ? LR_MORE : LR_OK;
 }
 
@@ -326,8 +336,9 @@ static enum linksm_result on_pull_reply(struct link *l, const uint8_t *p, size_t
 	/* applying sealed our own pending changes first: they may want pushing */
 	linksm_want_push(&l->sm);
 	if (in.batches) {
-		log_info("pulled %u batches (%llu changes) from parent", in.batches,
-			 (unsigned long long)in.applied);
+		log_notice("pulled %u batches (%llu changes applied, %llu superseded) from parent",
+			   in.batches, (unsigned long long)in.applied,
+			   (unsigned long long)in.superseded);
 		if (l->on_batches)
 			l->on_batches(l->cb_ctx);
 	}

@@ -279,8 +279,8 @@ static void h_up(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 		log_warn("push from %s: %u batches, %llu changes refused: %s", code, in.refused,
 			 (unsigned long long)in.rejected, in.why);
 	if (in.batches)
-		log_info("push from %s: %u batches, %llu changes applied", code, in.batches,
-			 (unsigned long long)in.applied);
+		log_notice("push from %s: %u batches, %llu changes applied", code, in.batches,
+			   (unsigned long long)in.applied);
 	ack.applied = in.batches + in.dup;
 	ack.refused = in.refused;
 	/* a refused batch is not acknowledged: the child keeps it and says so */
