@@ -128,8 +128,10 @@ enum gm_err exchange_apply(struct store *st, const uint8_t *bytes, size_t len, i
 	 * before its batches: a certificate issued here must reach our parent
 	 * ahead of the child's batches it vouches for.
 	 */
-	if (store_seal(st, 0, NULL))
+	if (store_seal(st, 0, NULL)) {
+		bundle_free(b);
 		return GM_E_DB;
+	}
 	/*
 	 * A batch whose origin's certificate comes later in the same bundle
 	 * gets a second chance once the others are in.
