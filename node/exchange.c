@@ -113,6 +113,13 @@ out_free:
 enum gm_err exchange_apply(struct store *st, const uint8_t *bytes, size_t len, int link,
 			   size_t max_len, struct exchange_in *res)
 {
+	return exchange_apply_progress(st, bytes, len, link, max_len, res, NULL, NULL);
+}
+
+enum gm_err exchange_apply_progress(struct store *st, const uint8_t *bytes, size_t len, int link,
+				    size_t max_len, struct exchange_in *res,
+				    exchange_progress_fn fn, void *ctx)
+{
 	struct bundle *b;
 	enum gm_err e;
 
@@ -169,6 +176,8 @@ enum gm_err exchange_apply(struct store *st, const uint8_t *bytes, size_t len, i
 				store_count_reject(st, "change refused", ar.why);
 			}
 		}
+		if (fn && pass == 0)
+			fn(ctx, i + 1, b->n);
 	}
 	free(retry);
 	bundle_free(b);

@@ -44,6 +44,7 @@ struct link {
 	size_t obs_token_len;
 
 	unsigned rounds;
+	int64_t parent_head;         /* from the last hello, for progress */
 	uint64_t pushed, pulled;     /* batches, this process */
 	bool down_logged;
 	bool up_logged;
@@ -296,6 +297,7 @@ static enum linksm_result on_hello(struct link *l, const uint8_t *p, size_t len)
 		down = 0;
 		linksm_want_push(&l->sm);
 	}
+	l->parent_head = h.head;
 	linksm_hello(&l->sm, h.boot, h.head, down);
 	return LR_OK;
 }
@@ -585,6 +587,11 @@ void link_counts(const struct link *l, uint64_t *pushed, uint64_t *pulled)
 {
 	*pushed = l->pushed;
 	*pulled = l->pulled;
+}
+
+int64_t link_parent_head(const struct link *l)
+{
+	return l->parent_head;
 }
 
 const char *link_last_error(const struct link *l)

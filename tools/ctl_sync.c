@@ -11,6 +11,52 @@
 #include "../node/net.h"
 #include "../sync/hlc.h"
 
+struct backlog {
+	uint64_t batches, changes;
+};
+
+static int count_cb(void *ctx, int64_t seq, const uint8_t *body, size_t len)
+{
+	struct backlog *b = ctx;
+	struct batch_env env;
+	(void)seq;
+	b->batches++;
+	if (batch_env_decode(body, len, &env) == GM_OK)
+		b->changes += env.nchanges;
+	return 0;
+}
+
+/* Batches and changes the parent has not acknowledged yet. */
+static enum gm_err backlog(struct store *st, struct backlog *bl)
+{
+	struct batch_filter bf = { .dir = BF_UP, .exclude_link = LINK_PARENT };
+	memset(bl, 0, sizeof(*bl));
+	return store_batches(st, store_meta_int(st, "up_cursor", 0), &bf, 0, count_cb, bl);
+}
+
+struct sync_progress {
+	struct ctl_progress p;
+	uint64_t backlog;            /* to push, when we started */
+};
+
+/* "sync: 1,200 / 5,000 batches up, 300 down (at 12,000 of 40,000 in the parent's log)" */
+static void show_progress(struct sync_progress *sp, struct store *st, const struct link *l)
+{
+	char a[32], b[32], d[32], h[32], t[32], where[96] = "";
+	uint64_t pushed, pulled;
+	int64_t head = link_parent_head(l), down = store_meta_int(st, "down_cursor", 0);
+	link_counts(l, &pushed, &pulled);
+	if (!sp->p.on || (!pushed && !pulled && !sp->backlog && head <= down))
+		return;
+	if (pushed > sp->backlog)
+		sp->backlog = pushed;
+	if (head > 0)
+		snprintf(where, sizeof(where), " (at %s of %s in the parent's log)",
+			 ctl_count((uint64_t)down, h), ctl_count((uint64_t)(head > down ? head : down), t));
+	ctl_progress_show(&sp->p, false, "sync: %s / %s batches up, %s down%s", ctl_count(pushed, a),
+			  ctl_count(sp->backlog, b), ctl_count(pulled, d), where);
+}
+
 int cmd_sync(struct ctl *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -63,22 +109,31 @@ int cmd_sync(struct ctl *c, int argc, char **argv)
 		goto out_free;
 	}
 	uint64_t start = net_now_ms(), deadline = start + (uint64_t)timeout * 1000;
+	uint64_t pushed, pulled;
+	struct sync_progress sp = { .backlog = 0 };
+	struct backlog bl;
+	if (backlog(c->st, &bl) == GM_OK)
+		sp.backlog = bl.batches;
+	ctl_progress_start(&sp.p);
 	for (;;) {
 		uint64_t now = net_now_ms();
 		link_run(l, now);
 		if (link_failures(l)) {
+			ctl_progress_end(&sp.p);
 			ctl_err(c, "parent %s: %s", cfg.parent, link_last_error(l));
 			goto out_free;
 		}
 		if (link_idle(l) || (once && link_rounds(l) >= 3))
 			break;
 		if (now >= deadline) {
+			ctl_progress_end(&sp.p);
 			ctl_err(c, "not in step with %s after %lld s; run it again", cfg.parent, timeout);
 			goto out_free;
 		}
+		show_progress(&sp, c->st, l);
 		coap_io_process(ctx, 50);
 	}
-	uint64_t pushed, pulled;
+	ctl_progress_end(&sp.p);
 	link_counts(l, &pushed, &pulled);
 	if (c->json) {
 		json_t *j = json_object();
@@ -103,20 +158,6 @@ out_free:
 
 /* ---------------------------------------------------------------- status */
 
-struct backlog {
-	uint64_t batches, changes;
-};
-
-static int count_cb(void *ctx, int64_t seq, const uint8_t *body, size_t len)
-{
-	struct backlog *b = ctx;
-	struct batch_env env;
-	(void)seq;
-	b->batches++;
-	if (batch_env_decode(body, len, &env) == GM_OK)
-		b->changes += env.nchanges;
-	return 0;
-}
 
 struct status_out {
 	struct ctl *c;
@@ -200,8 +241,7 @@ int cmd_status(struct ctl *c, int argc, char **argv)
 	if (store_meta_get(c->st, "last_sync_err", last_err, sizeof(last_err)))
 		last_err[0] = 0;
 	int64_t up = store_meta_int(c->st, "up_cursor", 0);
-	struct batch_filter bf = { .dir = BF_UP, .exclude_link = LINK_PARENT };
-	if (cfg.parent[0] && store_batches(c->st, up, &bf, 0, count_cb, &bl)) {
+	if (cfg.parent[0] && backlog(c->st, &bl)) {
 		ctl_err(c, "%s", store_errmsg(c->st));
 		return EX_FAIL;
 	}
