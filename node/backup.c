@@ -29,6 +29,7 @@ static const struct {
 	{ ID_PUB_FILE, false },
 	{ ID_CERT_FILE, false },
 	{ ID_PARENT_CERT_FILE, false },
+	{ ID_CHAIN_FILE, false },
 	{ ID_ROOT_FILE, false },
 	{ ID_KEY_FILE, true },
 	{ ID_STREET_KEY_FILE, true },

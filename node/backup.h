@@ -5,7 +5,8 @@
  * SQLite's backup API from a read transaction (gridnode keeps running and
  * writing; the copy is the store as of one commit), plus a table of the
  * node directory's small files: gridnode.conf and the public identity
- * files always, the secret keys (node.key, street.key) only when asked.
+ * files (identity.h) always, the secret keys (node.key, street.key) only
+ * when asked.
  * The file is written 0600 whatever it holds (records carry reporters'
  * contact details), atomically (a crash leaves the old file or the new).
  *

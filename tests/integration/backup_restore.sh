@@ -30,6 +30,27 @@ ctl "$T/g" backup -o "$T/g-keys.bak" --with-keys | grep -q "WITH the secret keys
 sqlite3 "$T/g-keys.bak" "SELECT name FROM gm_backup_files" | grep -qx node.key || fail "no node.key with --with-keys"
 rm "$T/g/node.key" "$T/g/node.pub"
 
+say "an enrolled node's identity files come back byte for byte (keys only from --with-keys)"
+ctl "$T/c" init --level city --code 4401 >/dev/null 2>&1
+ctl "$T/c" keygen >/dev/null
+ctl "$T/c" enrol self >/dev/null
+ctl "$T/e" init --level district --code 440106 >/dev/null 2>&1
+ctl "$T/c" enrol child "$T/e" >/dev/null
+ctl "$T/e" backup -o "$T/e.bak" --with-keys >/dev/null
+ctl "$T/e2" restore "$T/e.bak" >/dev/null
+for f in node.key node.pub node.cert parent.cert chain root.pub; do
+	cmp -s "$T/e/$f" "$T/e2/$f" || fail "$f not restored as it was"
+	[ "$(stat -c %a "$T/e2/$f")" = 600 ] || fail "restored $f is not 0600"
+done
+ctl "$T/e2" certs | grep -q "^enrolled" || fail "restored node is not enrolled"
+ctl "$T/e" backup -o "$T/e-nokey.bak" >/dev/null
+ctl "$T/e3" restore "$T/e-nokey.bak" | grep -q "holds no node.key" || fail "no warning about the missing key"
+[ ! -e "$T/e3/node.key" ] || fail "a key restored from a backup without keys"
+# the city has no parent: nothing to reclaim, ids free at once
+ctl "$T/c" backup -o "$T/c.bak" >/dev/null
+ctl "$T/c2" restore "$T/c.bak" >/dev/null
+ctl "$T/c2" ticket add --category 0102 --title "city ticket" >/dev/null || fail "restored city refuses ids"
+
 say "after the backup: the grid adds and edits, the street edits, they sync"
 C=$(ctl "$T/g" ticket add --category 0102 --title "made after the backup")
 ctl "$T/g" ticket update "$A" --status registered --no-dispatch --note "grid, after backup" >/dev/null
