@@ -104,11 +104,28 @@ static bool session_is(coap_session_t *s, const char *code)
 	return idn && idn->length == strlen(code) && !memcmp(idn->s, code, idn->length);
 }
 
+static struct peer *peer_of(struct server *srv, coap_session_t *s);
+
+/*
+ * A request arrived over this session, so its DTLS handshake (if any)
+ * succeeded: libcoap 4.3.1 raises no DTLS_CONNECTED for server sessions,
+ * and without this every clean close looked like a failed handshake.
+ */
+static void request_seen(struct server *srv, coap_session_t *s)
+{
+	if (coap_session_get_proto(s) == COAP_PROTO_DTLS) {
+		struct peer *p = peer_of(srv, s);
+		if (p)
+			p->dtls_up = true;
+	}
+}
+
 /* The child's code from ?c=, which must be one of our direct children. */
 static bool child_of_query(struct server *srv, coap_session_t *s, const coap_string_t *q,
 			   coap_pdu_t *resp, char code[16], int *link)
 {
 	char addr[64];
+	request_seen(srv, s);
 	if (!net_query_get(q, "c", code, 16) || !code_is_parent(srv->st->code, code)) {
 		refuse(srv, s, resp, COAP_RESPONSE_CODE_FORBIDDEN, "not a child",
 		       "c= must name a direct child of this node");
@@ -217,6 +234,7 @@ static void h_reg(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	struct child_info ci;
 	char detail[128];
 
+	request_seen(srv, s);
 	if (!body_complete(srv, s, req, resp, &p))
 		return;
 	enum gm_err e = wire_reg_decode(p->body.p, p->body.len, &reg);
@@ -363,7 +381,6 @@ static void h_status(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *re
 }
 
 static void session_gone(struct server *srv, coap_session_t *s);
-static struct peer *peer_of(struct server *srv, coap_session_t *s);
 
 static int on_event(coap_session_t *s, const coap_event_t ev)
 {

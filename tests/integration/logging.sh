@@ -71,6 +71,24 @@ ns=$(wc -l <"$T/s.log")
 [ "$ng" -le 12 ] || fail "the grid logged $ng lines"
 [ "$ns" -le 14 ] || fail "the street logged $ns lines"
 
+say "over DTLS: a child that stops cleanly is not a failed handshake"
+stop g
+stop s
+mknode c city 4401
+mknode d district 440106 c
+mknode s2 street 440106012 d
+mknode g2 grid 440106012001001 s2
+enrol_tree c d s2 g2
+start_quiet s2
+wait_for 10 grep -q "street node 440106012 up" "$T/s2.log" || fail "enrolled street start"
+start_quiet g2
+ctl "$T/g2" ticket add --category 0102 --title "over DTLS" >/dev/null
+wait_for 20 grep -q "pushed .* to parent, acknowledged" "$T/g2.log" || fail "no push over DTLS"
+stop g2
+sleep 1
+grep -q "DTLS handshake from .* failed" "$T/s2.log" && fail "a clean DTLS close logged as a failed handshake"
+ctl "$T/s2" status | grep -q "DTLS handshake failed" && fail "a clean DTLS close counted as a refusal"
+
 say "JOURNAL_STREAM naming another file: back to timestamps"
 JOURNAL_STREAM=1:1 gridnode -d "$T/s" -c "$T/nope" 2>"$T/err" || true
 grep -q '^20[0-9][0-9]-.* error: .*nope: No such file' "$T/err" || fail "timestamps when stderr is not the journal"
