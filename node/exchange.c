@@ -135,9 +135,11 @@ enum gm_err exchange_apply_progress(struct store *st, const uint8_t *bytes, size
 	 * before its batches: a certificate issued here must reach our parent
 	 * ahead of the child's batches it vouches for.
 	 */
-	if (store_seal(st, 0, NULL)) {
+	if ((e = store_seal(st, 0, NULL))) {
+		/* the store cannot write (disk full?): say so, refuse it all */
+		snprintf(res->why, sizeof(res->why), "sealing local changes: %s", store_errmsg(st));
 		bundle_free(b);
-		return GM_E_DB;
+		return e;
 	}
 	/*
 	 * A batch whose origin's certificate comes later in the same bundle

@@ -138,6 +138,7 @@ static bool child_of_query(struct server *srv, coap_session_t *s, const coap_str
 	}
 	net_addr_str(coap_session_get_addr_remote(s), addr, sizeof(addr));
 	if (children_touch(srv->kids, code, addr, (int64_t)(hlc_wall_ms() / 1000), link)) {
+		log_err("children registry: %s", store_errmsg(srv->st));
 		reply_text(resp, COAP_RESPONSE_CODE_INTERNAL_ERROR, "registry");
 		return false;
 	}
@@ -259,6 +260,7 @@ static void h_reg(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	net_addr_str(coap_session_get_addr_remote(s), ci.addr, sizeof(ci.addr));
 	const struct child_info *had = children_find(srv->kids, reg.code);
 	if (children_register(srv->kids, &ci)) {
+		log_err("children registry: %s", store_errmsg(srv->st));
 		reply_text(resp, COAP_RESPONSE_CODE_INTERNAL_ERROR, "registry");
 		return;
 	}
@@ -287,10 +289,16 @@ static void h_up(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	enum gm_err e = exchange_apply(srv->st, p->body.p, p->body.len, link,
 				       (size_t)srv->cfg->max_body_kb * 1024, &in);
 	net_body_free(&p->body);
-	if (e) {
+	if (e == GM_E_MALFORMED || e == GM_E_TOOBIG || e == GM_E_VERSION) {
 		/* exchange_apply counted it; say why to the child too */
 		log_warn("push from %s refused: %s", code, in.why);
 		reply_text(resp, COAP_RESPONSE_CODE_BAD_REQUEST, in.why);
+		return;
+	}
+	if (e) {
+		/* our fault, not the child's (disk full): it retries later */
+		log_err("push from %s not stored: %s", code, in.why);
+		reply_text(resp, COAP_RESPONSE_CODE(503), in.why);
 		return;
 	}
 	if (in.refused || in.rejected)

@@ -3,6 +3,8 @@
 #include <string.h>
 #include <time.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 #include "ctl.h"
 #include "../node/children.h"
@@ -210,6 +212,47 @@ static int reject_cb(void *ctx, const char *reason, int64_t count, int64_t last_
 	return 0;
 }
 
+struct disk {
+	bool ok, low;
+	uint64_t free, total, store;
+	char free_s[32], total_s[32], store_s[32];
+};
+
+static void human(uint64_t n, char *buf, size_t len)
+{
+	if (n >= (10ull << 30))
+		snprintf(buf, len, "%llu GB", (unsigned long long)(n >> 30));
+	else if (n >= (10ull << 20))
+		snprintf(buf, len, "%llu MB", (unsigned long long)(n >> 20));
+	else
+		snprintf(buf, len, "%llu KB", (unsigned long long)(n >> 10));
+}
+
+/* Free space where the store lives, and the store's size (with its WAL). */
+static void disk_usage(const char *dir, struct disk *d)
+{
+	static const char *const files[] = { STORE_DB_NAME, STORE_DB_NAME "-wal" };
+	struct statvfs vfs;
+	struct stat sb;
+	char path[4096];
+	memset(d, 0, sizeof(*d));
+	if (statvfs(dir, &vfs) != 0)
+		return;
+	d->ok = true;
+	d->free = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+	d->total = (uint64_t)vfs.f_blocks * vfs.f_frsize;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		if (stat(path, &sb) == 0)
+			d->store += (uint64_t)sb.st_size;
+	}
+	/* less than 5% or than the store itself: an operator should act now */
+	d->low = d->free < d->total / 20 || d->free < d->store;
+	human(d->free, d->free_s, sizeof(d->free_s));
+	human(d->total, d->total_s, sizeof(d->total_s));
+	human(d->store, d->store_s, sizeof(d->store_s));
+}
+
 int cmd_status(struct ctl *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -250,6 +293,8 @@ int cmd_status(struct ctl *c, int argc, char **argv)
 	if (pid && kill((pid_t)pid, 0) != 0)
 		pid = 0;
 	uint64_t unsealed = store_unsealed(c->st);
+	struct disk disk;
+	disk_usage(c->dir, &disk);
 	int64_t restored = store_meta_int(c->st, "restored_at", 0);
 	bool reclaim = store_meta_int(c->st, "reclaim", 0) != 0;
 	if (c->json) {
@@ -259,6 +304,10 @@ int cmd_status(struct ctl *c, int argc, char **argv)
 		json_object_set_new(j, "parent", json_string(cfg.parent));
 		json_object_set_new(j, "listen", json_string(cfg.listen));
 		json_object_set_new(j, "daemon_pid", json_integer(pid));
+		if (disk.ok) {
+			json_object_set_new(j, "disk_free_bytes", json_integer((json_int_t)disk.free));
+			json_object_set_new(j, "store_bytes", json_integer((json_int_t)disk.store));
+		}
 		json_object_set_new(j, "last_sync_ok", json_integer(last_ok));
 		json_object_set_new(j, "last_sync_error", json_string(last_err));
 		json_object_set_new(j, "unsealed_changes", json_integer((json_int_t)unsealed));
@@ -285,6 +334,9 @@ int cmd_status(struct ctl *c, int argc, char **argv)
 	}
 	printf("%s node %s\n", level_name(store_level(c->st)), store_code(c->st));
 	printf("  daemon        %s\n", pid ? "running" : "not running");
+	if (disk.ok)
+		printf("  disk          %s free of %s%s; store %s\n", disk.free_s, disk.total_s,
+		       disk.low ? "  LOW: writes and syncs fail when it is full" : "", disk.store_s);
 	printf("  parent        %s\n", cfg.parent[0] ? cfg.parent : "(none)");
 	printf("  listen        %s\n", cfg.listen[0] ? cfg.listen : "(none)");
 	if (reclaim) {
