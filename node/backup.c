@@ -282,6 +282,21 @@ static bool get_kv(sqlite3 *db, const char *table, const char *k, char *buf, siz
 	return found;
 }
 
+/* Does the node have a parent: in its store, or in its restored settings? */
+static bool has_parent(sqlite3 *src, const char *dir)
+{
+	struct config cfg;
+	char path[PATH_MAX], why[256];
+	config_defaults(&cfg);
+	if (!get_kv(src, "meta", "parent", cfg.parent, sizeof(cfg.parent)))
+		cfg.parent[0] = 0;
+	snprintf(path, sizeof(path), "%s/%s", dir, CONFIG_FILE);
+	/* a bad file leaves cfg alone (the store's parent); gridnode will complain */
+	bool bad = config_load(&cfg, path, true, why, sizeof(why)) != GM_OK;
+	(void)bad;
+	return cfg.parent[0] != 0;
+}
+
 /* Checks what the backup is and that it fits this build. */
 static enum gm_err check_source(sqlite3 *src, const char *path, struct backup_info *info,
 				char *err, size_t errlen)
@@ -397,9 +412,18 @@ enum gm_err backup_restore(const char *path, const char *dir, struct backup_info
 		e = GM_E_IO;
 		goto out_close;
 	}
-	/* refuse before writing anything */
-	if ((e = put_files(src, dir, false, info, err, errlen)))
+	/* refuse before writing anything; the files go first (rerunning a
+	 * restore that failed later finds them identical) to read the parent */
+	if ((e = put_files(src, dir, false, info, err, errlen)) ||
+	    (e = put_files(src, dir, true, info, err, errlen)))
 		goto out_close;
+	/*
+	 * A node with a parent asks it for what it sent up after the backup
+	 * (its own batches, which a parent otherwise never returns to a child);
+	 * until then it issues no record ids (backup.h).  Without a parent
+	 * there is no one to ask.
+	 */
+	info->reclaim = has_parent(src, dir);
 	if ((e = create_private(tmp, err, errlen)))
 		goto out_close;
 	if (sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
@@ -421,15 +445,15 @@ enum gm_err backup_restore(const char *path, const char *dir, struct backup_info
 		goto out_unlink;
 	}
 	/*
-	 * A node below the city asks its parent for what it sent up after the
-	 * backup (its own batches, which the parent otherwise never sends back
-	 * to it); until then it issues no record ids (backup.h).
+	 * Children keep their cursors into our log, which just went back in
+	 * time: each is asked, once, to send everything again (server.c), so
+	 * what they sent after the backup, residents included, comes back.
 	 */
-	info->reclaim = level_from_name(info->level) != LEVEL_CITY;
 	if ((e = exec(dst, "PRAGMA secure_delete=ON; BEGIN;"
 			   " DROP TABLE IF EXISTS gm_backup_files; DROP TABLE IF EXISTS gm_backup;"
-			   " DELETE FROM meta WHERE k IN ('daemon_pid', 'last_sync_err');", err,
-		      errlen)) ||
+			   " DELETE FROM meta WHERE k IN ('daemon_pid', 'last_sync_err');"
+			   " INSERT OR REPLACE INTO meta(k, v) SELECT 'resync:' || code, 1 FROM children;",
+		      err, errlen)) ||
 	    (e = set_kv(dst, "meta", "restored_at", NULL, (int64_t)(hlc_wall_ms() / 1000), err,
 			    errlen)) ||
 	    (e = set_kv(dst, "meta", "reclaim", NULL, info->reclaim, err, errlen)) ||
@@ -449,7 +473,6 @@ enum gm_err backup_restore(const char *path, const char *dir, struct backup_info
 		goto out_unlink;
 	}
 	sync_dir_of(db_path);
-	e = put_files(src, dir, true, info, err, errlen);
 	goto out_close;
 out_unlink:
 	sqlite3_close(dst);

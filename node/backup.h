@@ -14,7 +14,10 @@
  * the files back (0600), and marks the store restored: a node with a
  * parent then asks it, once, for the batches this node itself had sent
  * up after the backup was made (docs/protocol.md, "reclaim"), and makes
- * no new record ids until that is done, so none is issued twice.
+ * no new record ids until that is done, so none is issued twice; and
+ * each child the node knew is asked, once, to send everything again
+ * ("resync:CODE" in meta, node/server.c), since it holds cursors into a
+ * log that went back in time.
  */
 #ifndef GM_BACKUP_H
 #define GM_BACKUP_H

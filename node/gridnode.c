@@ -378,9 +378,14 @@ int main(int argc, char **argv)
 			   n.cfg.parent[0] ? n.cfg.parent : "none",
 			   identity_enrolled(n.id) ? "enrolled: batches signed and verified"
 						   : "NOT enrolled: batches unsigned");
-		if (store_meta_int(n.st, "reclaim", 0))
+		if (store_meta_int(n.st, "reclaim", 0) && !n.link) {
+			/* no parent (any more): no one to ask, nothing to wait for */
+			if (store_meta_set_int(n.st, "reclaim", 0))
+				log_err("saving reclaim state: %s", store_errmsg(n.st));
+		} else if (store_meta_int(n.st, "reclaim", 0)) {
 			log_notice("restored from a backup: asking the parent for what this node"
 				   " sent it after the backup; no new record ids until then");
+		}
 		if (store_meta_set_int(n.st, "daemon_pid", (int64_t)getpid()))
 			log_warn("cannot record our pid: %s", store_errmsg(n.st));
 		rc = run(&n);

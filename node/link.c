@@ -280,7 +280,9 @@ static enum linksm_result on_hello(struct link *l, const uint8_t *p, size_t len)
 		return LR_FAIL;
 	}
 	int64_t down = meta_cursor(l->st, "down_cursor");
-	if (h.log_head < down) {
+	/* an empty log holds none of what it acknowledged from us either */
+	bool empty = h.log_head == 0 && meta_cursor(l->st, "up_cursor") > 0;
+	if (h.log_head < down || empty) {
 		/*
 		 * The parent's log is shorter than what it already gave us: it was
 		 * restored from a backup and lost batches, ours among them.  Start
@@ -288,14 +290,16 @@ static enum linksm_result on_hello(struct link *l, const uint8_t *p, size_t len)
 		 * recognised by its hash and skipped, so this costs bandwidth, never
 		 * correctness.
 		 */
-		log_warn("parent %s went back in time (log head %lld < our cursor %lld):"
-			 " sending and fetching everything again", l->parent, (long long)h.log_head,
-			 (long long)down);
+		log_warn("parent %s went back in time (log head %lld, our cursors %lld down, %lld"
+			 " up): sending and fetching everything again", l->parent,
+			 (long long)h.log_head, (long long)down,
+			 (long long)meta_cursor(l->st, "up_cursor"));
 		if (store_meta_set_int(l->st, "down_cursor", 0) ||
 		    store_meta_set_int(l->st, "up_cursor", 0))
 			log_err("resetting cursors: %s", store_errmsg(l->st));
 		down = 0;
 		linksm_want_push(&l->sm);
+		l->sm.pull_wanted = true;   /* and fetch from 0: it ends the parent's resync */
 	}
 	l->parent_head = h.head;
 	linksm_hello(&l->sm, h.boot, h.head, down);

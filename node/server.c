@@ -158,12 +158,31 @@ static int64_t head_for(struct server *srv, const char *code, int link)
 	return head;
 }
 
+/*
+ * Restored from a backup (node/backup.h), we ask each child we knew to
+ * send everything again: its cursors point into our log as it was, and
+ * what it sent after the backup (residents, which stop here) would never
+ * come back.  A hello with log head 0 is how a child learns its parent
+ * went back in time (docs/protocol.md); head is 0 too (a hello never has
+ * head past log head).  The child then pushes everything and pulls from
+ * 0, which ends the request.
+ */
+static bool resync_pending(struct server *srv, const char *child)
+{
+	char key[32];
+	snprintf(key, sizeof(key), "resync:%s", child);
+	return store_meta_int(srv->st, key, 0) != 0;
+}
+
 static void reply_hello(struct server *srv, coap_resource_t *r, coap_session_t *s,
 			const coap_pdu_t *req, coap_pdu_t *resp, const coap_string_t *q,
 			coap_pdu_code_t code, const char *child, int link)
 {
-	struct wire_hello h = { .boot = srv->boot, .head = head_for(srv, child, link),
-				.log_head = store_batch_head(srv->st) };
+	bool resync = resync_pending(srv, child);
+	struct wire_hello h = { .boot = srv->boot, .head = resync ? 0 : head_for(srv, child, link),
+				.log_head = resync ? 0 : store_batch_head(srv->st) };
+	if (resync)
+		log_notice("restored from a backup: asking %s to send everything again", child);
 	struct gm_buf b;
 	snprintf(h.code, sizeof(h.code), "%s", srv->st->code);
 	gm_buf_init(&b);
@@ -352,6 +371,12 @@ static void h_down(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	bool reclaim = net_query_get(q, "own", own, sizeof(own)) && !strcmp(own, "1");
 	struct batch_filter bf = { .dir = BF_DOWN, .child = code,
 				   .exclude_link = reclaim ? -1 : link };
+	if (a == 0 && resync_pending(srv, code)) {
+		char key[32];
+		snprintf(key, sizeof(key), "resync:%s", code);
+		if (store_meta_set_int(srv->st, key, 0))
+			log_err("saving resync state: %s", store_errmsg(srv->st));
+	}
 	gm_buf_init(&b);
 	if (exchange_collect(srv->st, a, &bf, NULL, (size_t)srv->cfg->pull_kb * 1024, &b, &out)) {
 		gm_buf_free(&b);
