@@ -105,6 +105,26 @@ static void sync_dir_of(const char *path)
 	}
 }
 
+/* Closes dst (whatever happens), makes file tmp durable and renames it to path. */
+static enum gm_err place_file(sqlite3 *dst, const char *tmp, const char *path, char *err,
+			      size_t errlen)
+{
+	enum gm_err e;
+	if (sqlite3_close(dst) != SQLITE_OK) {
+		e = db_err(dst, tmp, err, errlen);
+		sqlite3_close_v2(dst);
+		return e;
+	}
+	if ((e = sync_file(tmp, err, errlen)))
+		return e;
+	if (rename(tmp, path) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return GM_E_IO;
+	}
+	sync_dir_of(path);
+	return GM_OK;
+}
+
 /* Copies database `src` into `dst` in one step: one read transaction. */
 static enum gm_err copy_db(sqlite3 *dst, sqlite3 *src, char *err, size_t errlen)
 {
@@ -225,20 +245,10 @@ enum gm_err backup_write(struct store *st, const char *path, bool with_keys,
 	    (e = set_kv(dst, "gm_backup", "with_keys", NULL, info->keys, err, errlen)) ||
 	    (e = exec(dst, "COMMIT", err, errlen)))
 		goto out_unlink;
-	if (sqlite3_close(dst) != SQLITE_OK) {
-		e = db_err(dst, tmp, err, errlen);
-		dst = NULL;
-		goto out_unlink;
-	}
+	e = place_file(dst, tmp, path, err, errlen);
 	dst = NULL;
-	if ((e = sync_file(tmp, err, errlen)))
+	if (e)
 		goto out_unlink;
-	if (rename(tmp, path) != 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		e = GM_E_IO;
-		goto out_unlink;
-	}
-	sync_dir_of(path);
 	if (stat(path, &sb) == 0)
 		info->bytes = (uint64_t)sb.st_size;
 	return GM_OK;
@@ -459,20 +469,10 @@ enum gm_err backup_restore(const char *path, const char *dir, struct backup_info
 	    (e = set_kv(dst, "meta", "reclaim", NULL, info->reclaim, err, errlen)) ||
 	    (e = exec(dst, "COMMIT; PRAGMA journal_mode=WAL;", err, errlen)))
 		goto out_unlink;
-	if (sqlite3_close(dst) != SQLITE_OK) {
-		e = db_err(dst, tmp, err, errlen);
-		dst = NULL;
-		goto out_unlink;
-	}
+	e = place_file(dst, tmp, db_path, err, errlen);
 	dst = NULL;
-	if ((e = sync_file(tmp, err, errlen)))
+	if (e)
 		goto out_unlink;
-	if (rename(tmp, db_path) != 0) {
-		snprintf(err, errlen, "%s: %s", db_path, strerror(errno));
-		e = GM_E_IO;
-		goto out_unlink;
-	}
-	sync_dir_of(db_path);
 	goto out_close;
 out_unlink:
 	sqlite3_close(dst);
