@@ -7,6 +7,13 @@ BINDIR = $(PREFIX)/bin
 SBINDIR = $(PREFIX)/sbin
 DATADIR = $(PREFIX)/share/gridmesh
 MANDIR = $(PREFIX)/share/man
+DOCDIR = $(PREFIX)/share/doc/gridmesh
+# systemd reads units, sysusers.d and tmpfiles.d from /usr/lib and /usr/local/lib
+SYSTEMD_DIR = $(PREFIX)/lib/systemd/system
+SYSUSERS_DIR = $(PREFIX)/lib/sysusers.d
+TMPFILES_DIR = $(PREFIX)/lib/tmpfiles.d
+# one directory per node below it, owned by the gridmesh user
+STATEDIR ?= /var/lib/gridmesh
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
@@ -48,7 +55,7 @@ SAN_LIB_OBJ = $(LIB_SRC:%.c=$(B)/asan/%.o)
 SAN_UNIT_OBJ = $(UNIT_SRC:%.c=$(B)/asan/%.o)
 SAN_CTL_OBJ = $(CTL_SRC:%.c=$(B)/asan/%.o)
 
-.PHONY: all deps test unit unit-asan integration demo bench install clean check-deps soak FORCE
+.PHONY: all deps test unit unit-asan integration demo bench install uninstall clean check-deps soak FORCE
 all: $(B)/gridctl $(B)/gridbench $(B)/grideval $(B)/gridbench_views $(B)/meshsim $(if $(wildcard node/gridnode.c),$(B)/gridnode)
 
 # V=1 shows the compiler lines
@@ -63,6 +70,14 @@ $(B)/asan/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CC-SAN  $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -O1 $(SAN_FLAGS) -c $< -o $@
+
+# the data folder is compiled in (GM_DATADIR): rebuild what uses it when
+# PREFIX changes, so `make PREFIX=/usr install` installs binaries that look
+# in /usr/share/gridmesh
+$(B)/datadir.stamp: FORCE
+	@mkdir -p $(B)
+	@echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' >$@
+$(B)/obj/node/refdata.o $(B)/asan/node/refdata.o: $(B)/datadir.stamp
 
 $(B)/libgridmesh.a: $(LIB_OBJ)
 	@rm -f $@
@@ -157,10 +172,34 @@ bench:
 
 # ------------------------------------------------------------------- install
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSTEMD_DIR) $(DESTDIR)$(SYSUSERS_DIR) \
+		$(DESTDIR)$(TMPFILES_DIR)
 	install -m 755 $(B)/gridctl $(DESTDIR)$(BINDIR)/gridctl
 	install -m 755 $(B)/gridnode $(DESTDIR)$(SBINDIR)/gridnode
 	install -m 644 data/*.csv $(DESTDIR)$(DATADIR)/
+	install -m 644 man/gridctl.1 $(DESTDIR)$(MANDIR)/man1/gridctl.1
+	install -m 644 man/gridnode.conf.5 $(DESTDIR)$(MANDIR)/man5/gridnode.conf.5
+	install -m 644 man/gridnode.8 $(DESTDIR)$(MANDIR)/man8/gridnode.8
+	install -m 644 README.md docs/*.md dist/gridnode.conf.example $(DESTDIR)$(DOCDIR)/
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@STATEDIR@|$(STATEDIR)|g' \
+		dist/gridnode@.service.in >$(DESTDIR)$(SYSTEMD_DIR)/gridnode@.service
+	sed -e 's|@STATEDIR@|$(STATEDIR)|g' dist/gridmesh.sysusers \
+		>$(DESTDIR)$(SYSUSERS_DIR)/gridmesh.conf
+	sed -e 's|@STATEDIR@|$(STATEDIR)|g' dist/gridmesh.tmpfiles \
+		>$(DESTDIR)$(TMPFILES_DIR)/gridmesh.conf
+	chmod 644 $(DESTDIR)$(SYSTEMD_DIR)/gridnode@.service \
+		$(DESTDIR)$(SYSUSERS_DIR)/gridmesh.conf $(DESTDIR)$(TMPFILES_DIR)/gridmesh.conf
+	@echo "installed; on a systemd host, as root: systemd-sysusers; systemd-tmpfiles --create;"
+	@echo "  systemctl daemon-reload   (then see docs/operations.md to make and start a node)"
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/gridctl $(DESTDIR)$(SBINDIR)/gridnode \
+		$(DESTDIR)$(MANDIR)/man1/gridctl.1 $(DESTDIR)$(MANDIR)/man5/gridnode.conf.5 \
+		$(DESTDIR)$(MANDIR)/man8/gridnode.8 $(DESTDIR)$(SYSTEMD_DIR)/gridnode@.service \
+		$(DESTDIR)$(SYSUSERS_DIR)/gridmesh.conf $(DESTDIR)$(TMPFILES_DIR)/gridmesh.conf
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
 
 clean:
 	rm -rf $(B)

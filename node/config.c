@@ -27,34 +27,41 @@ struct opt {
 	  min, max, dflt, help }
 
 static const struct opt opts[] = {
-	O("node", listen, OPT_URI, listen, 0, 0, "", "coap://HOST:PORT to serve children on"),
-	O("node", parent, OPT_URI, parent, 0, 0, "", "coap://HOST:PORT of the parent node"),
+	O("node", listen, OPT_URI, listen, 0, 0, "",
+	  "where children reach this node: coap://HOST:PORT, or coaps:// once enrolled;"
+	  " empty: serve no children (a grid).  Default: --listen given to gridctl init"),
+	O("node", parent, OPT_URI, parent, 0, 0, "",
+	  "the parent node: coap://HOST:PORT, or coaps:// once enrolled; empty: none (a"
+	  " city).  Default: --parent given to gridctl init"),
 	O("node", log_level, OPT_LOGLEVEL, log_level, 0, 0, "notice",
-	  "error, warn, notice, info or debug"),
+	  "error, warn, notice (one line per event that matters), info or debug"),
 	O("coap", ack_timeout_ms, OPT_INT, ack_timeout_ms, 1000, 60000, "2000",
-	  "first retransmission timeout (RFC 7252 ACK_TIMEOUT)"),
+	  "first retransmission timeout, ms (RFC 7252 ACK_TIMEOUT)"),
 	O("coap", ack_random_factor_pct, OPT_INT, ack_random_factor_pct, 100, 200, "150",
-	  "ACK_RANDOM_FACTOR in percent"),
-	O("coap", max_retransmit, OPT_INT, max_retransmit, 0, 10, "4", "MAX_RETRANSMIT"),
+	  "ACK_RANDOM_FACTOR in percent (150 means 1.5)"),
+	O("coap", max_retransmit, OPT_INT, max_retransmit, 0, 10, "4",
+	  "retransmissions before a request counts as failed (MAX_RETRANSMIT)"),
 	O("sync", poll_s, OPT_INT, poll_s, 1, 86400, "30",
-	  "pull interval while the parent's bell is not observed"),
+	  "pull interval while the parent's bell is not observed, s"),
 	O("sync", poll_observing_s, OPT_INT, poll_observing_s, 1, 86400, "300",
-	  "safety-net pull interval while observing"),
+	  "safety-net pull interval while observing the parent's bell, s"),
 	O("sync", backoff_min_ms, OPT_INT, backoff_min_ms, 100, 600000, "1000",
-	  "first retry delay after a failure"),
-	O("sync", backoff_max_s, OPT_INT, backoff_max_s, 1, 86400, "60", "longest retry delay"),
+	  "first retry delay after a failed exchange, ms (doubles up to backoff_max_s)"),
+	O("sync", backoff_max_s, OPT_INT, backoff_max_s, 1, 86400, "60", "longest retry delay, s"),
 	O("sync", lifetime_s, OPT_INT, lifetime_s, 10, 86400, "300",
-	  "registration lifetime announced to the parent"),
-	O("sync", push_kb, OPT_INT, push_kb, 1, 65536, "256", "batches per push, KiB"),
-	O("sync", pull_kb, OPT_INT, pull_kb, 1, 65536, "256", "batches per pull reply, KiB"),
+	  "registration lifetime announced to the parent, s (renewed at half of it)"),
+	O("sync", push_kb, OPT_INT, push_kb, 1, 65536, "256",
+	  "batches sent up per request, KiB (a big catch-up goes in many requests)"),
+	O("sync", pull_kb, OPT_INT, pull_kb, 1, 65536, "256",
+	  "batches sent down per pull reply, KiB"),
 	O("sync", max_body_kb, OPT_INT, max_body_kb, 16, 262144, "4096",
-	  "largest request body accepted, KiB"),
+	  "largest request or reply body accepted from a peer, KiB (larger: 4.13)"),
 	O("sync", watch_ms, OPT_INT, watch_ms, 10, 60000, "100",
-	  "how often to look for writes made by gridctl"),
+	  "how often to look for records written by gridctl, ms"),
 	O("sync", max_drift_s, OPT_INT, max_drift_s, 1, 86400, "60",
-	  "refuse changes stamped further ahead of our clock"),
+	  "refuse batches stamped more than this ahead of our clock, s"),
 	O("security", insecure, OPT_BOOL, insecure, 0, 0, "false",
-	  "allow plain coap:// links without DTLS (tests of the protocol only)"),
+	  "allow plain coap:// links without DTLS: for tests and closed networks only"),
 	O("blobs", max_kb, OPT_INT, blob_max_kb, 1, 1048576, "10240",
 	  "largest attachment (photo, audio, video) accepted, KiB"),
 	O("blobs", fetch, OPT_FETCH, blob_fetch, 0, 0, "eager",
@@ -162,8 +169,19 @@ static char *read_line(char *str, int num, void *stream)
 {
 	struct parse *ps = stream;
 	char *r = fgets(str, num, ps->f);
-	if (r)
-		ps->lineno++;
+	if (!r)
+		return NULL;
+	ps->lineno++;
+	if (!strchr(r, '\n')) {
+		/* inih would take the rest of a long line for a line of its own */
+		int ch = fgetc(ps->f);
+		if (ch != EOF) {
+			snprintf(ps->err, ps->errlen, "%s:%d: line longer than %d characters",
+				 ps->path, ps->lineno, num - 2);
+			ps->failed = true;
+			return NULL;
+		}
+	}
 	return r;
 }
 
@@ -221,9 +239,29 @@ enum gm_err config_load(struct config *c, const char *path, bool optional, char 
 	return GM_OK;
 }
 
+/* Wraps `text` into "# " comment lines of at most 76 columns. */
+static void comment(FILE *f, const char *text)
+{
+	while (*text) {
+		size_t n = strlen(text);
+		if (n > 74) {
+			n = 74;
+			while (n && text[n] != ' ')
+				n--;
+			if (!n)
+				n = 74;
+		}
+		fprintf(f, "# %.*s\n", (int)n, text);
+		text += n;
+		while (*text == ' ')
+			text++;
+	}
+}
+
 void config_dump(const struct config *c, FILE *f)
 {
 	const char *sec = "";
+	char text[512];
 	for (size_t i = 0; i < NOPTS; i++) {
 		const struct opt *o = &opts[i];
 		const char *p = (const char *)c + o->off;
@@ -231,7 +269,14 @@ void config_dump(const struct config *c, FILE *f)
 			fprintf(f, "%s[%s]\n", *sec ? "\n" : "", o->section);
 			sec = o->section;
 		}
-		fprintf(f, "# %s\n", o->help);
+		if (o->type == OPT_INT)
+			snprintf(text, sizeof(text), "%s; %ld to %ld, default %s", o->help, o->min,
+				 o->max, o->dflt);
+		else if (o->type == OPT_BOOL || o->type == OPT_LOGLEVEL)
+			snprintf(text, sizeof(text), "%s; default %s", o->help, o->dflt);
+		else
+			snprintf(text, sizeof(text), "%s", o->help);
+		comment(f, text);
 		switch (o->type) {
 		case OPT_INT:
 			fprintf(f, "%s = %d\n", o->name, *(const int *)p);
@@ -240,7 +285,7 @@ void config_dump(const struct config *c, FILE *f)
 			fprintf(f, "%s = %s\n", o->name, *(const bool *)p ? "true" : "false");
 			break;
 		default:
-			fprintf(f, "%s = %s\n", o->name, p);
+			fprintf(f, "%s =%s%s\n", o->name, *p ? " " : "", p);
 		}
 	}
 }

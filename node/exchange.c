@@ -113,6 +113,13 @@ out_free:
 enum gm_err exchange_apply(struct store *st, const uint8_t *bytes, size_t len, int link,
 			   size_t max_len, struct exchange_in *res)
 {
+	return exchange_apply_progress(st, bytes, len, link, max_len, res, NULL, NULL);
+}
+
+enum gm_err exchange_apply_progress(struct store *st, const uint8_t *bytes, size_t len, int link,
+				    size_t max_len, struct exchange_in *res,
+				    exchange_progress_fn fn, void *ctx)
+{
 	struct bundle *b;
 	enum gm_err e;
 
@@ -128,8 +135,12 @@ enum gm_err exchange_apply(struct store *st, const uint8_t *bytes, size_t len, i
 	 * before its batches: a certificate issued here must reach our parent
 	 * ahead of the child's batches it vouches for.
 	 */
-	if (store_seal(st, 0, NULL))
-		return GM_E_DB;
+	if ((e = store_seal(st, 0, NULL))) {
+		/* the store cannot write (disk full?): say so, refuse it all */
+		snprintf(res->why, sizeof(res->why), "sealing local changes: %s", store_errmsg(st));
+		bundle_free(b);
+		return e;
+	}
 	/*
 	 * A batch whose origin's certificate comes later in the same bundle
 	 * gets a second chance once the others are in.
@@ -167,6 +178,8 @@ enum gm_err exchange_apply(struct store *st, const uint8_t *bytes, size_t len, i
 				store_count_reject(st, "change refused", ar.why);
 			}
 		}
+		if (fn && pass == 0)
+			fn(ctx, i + 1, b->n);
 	}
 	free(retry);
 	bundle_free(b);

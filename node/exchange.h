@@ -43,9 +43,17 @@ GM_WUR enum gm_err exchange_collect(struct store *st, int64_t after, const struc
 				    const char *for_code, size_t max_bytes, struct gm_buf *out,
 				    struct exchange_out *res);
 
-/* Applies a bundle; GM_OK unless the bundle itself does not decode. */
+/*
+ * Applies a bundle; GM_OK unless the bundle itself does not decode, or
+ * the store cannot write at all (GM_E_FULL, GM_E_DB...); res->why says why.
+ */
 GM_WUR enum gm_err exchange_apply(struct store *st, const uint8_t *bundle, size_t len, int link,
 				  size_t max_len, struct exchange_in *res);
+/* The same, calling fn after each batch with how many of the bundle's are done. */
+typedef void (*exchange_progress_fn)(void *ctx, uint32_t done, uint32_t total);
+GM_WUR enum gm_err exchange_apply_progress(struct store *st, const uint8_t *bundle, size_t len,
+					   int link, size_t max_len, struct exchange_in *res,
+					   exchange_progress_fn fn, void *ctx);
 
 /* Would node `code` hold this batch?  (its subtree, or reference above it) */
 bool exchange_held_by(const struct batch_env *env, const char *code);

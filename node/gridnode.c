@@ -31,6 +31,13 @@
 #define GM_VERSION "0.1"
 #endif
 
+/*
+ * sysexits' EX_CONFIG: a bad gridnode.conf (or a bad setting on the
+ * command line).  The systemd unit does not restart on it
+ * (RestartPreventExitStatus): the file needs a person, not a retry.
+ */
+#define EXIT_CONFIG 78
+
 static volatile sig_atomic_t stop_flag, reload_flag;
 
 static void on_signal(int sig)
@@ -47,6 +54,7 @@ struct node {
 	struct config cfg;
 	struct config cli;          /* command-line overrides */
 	bool cli_listen, cli_parent;
+	bool conf_given;            /* -c FILE */
 	struct store *st;
 	struct identity *id;
 	coap_context_t *ctx;
@@ -64,7 +72,9 @@ static void usage(FILE *f)
 		   "  -d DIR     the node directory (made by gridctl init)\n"
 		   "  -c FILE    settings (default DIR/%s)\n"
 		   "  -n         check the settings and exit (with -v: print them)\n"
-		   "  -v         log more (info; twice: debug)\n", CONFIG_FILE);
+		   "  -v         log more (info; twice: debug)\n"
+		   "exit status: 0 stopped cleanly, 1 failed, 2 bad usage, 78 bad settings\n",
+		   CONFIG_FILE);
 }
 
 /* Defaults, store, file, command line; false (logged) if the file is bad. */
@@ -73,7 +83,8 @@ static bool load_config(struct node *n, struct config *out)
 	char err[512];
 	config_defaults(out);
 	config_from_store(out, n->st);
-	if (config_load(out, n->conf_path, true, err, sizeof(err))) {
+	/* DIR/gridnode.conf is optional; a file named with -c must be there */
+	if (config_load(out, n->conf_path, !n->conf_given, err, sizeof(err))) {
 		log_err("%s", err);
 		return false;
 	}
@@ -362,15 +373,19 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (verbose)
+	/* with -n, -v means "print the settings", not "log more" */
+	if (verbose && !check)
 		snprintf(n.cli.log_level, sizeof(n.cli.log_level), "%s", verbose > 1 ? "debug" : "info");
 	snprintf(n.conf_path, sizeof(n.conf_path), "%s", conf ? conf : "");
+	n.conf_given = conf != NULL;
 	if (!conf)
 		snprintf(n.conf_path, sizeof(n.conf_path), "%s/%s", n.dir, CONFIG_FILE);
 
-	if (store_open(n.dir, &n.st, err, sizeof(err))) {
+	enum gm_err e = store_open(n.dir, &n.st, err, sizeof(err));
+	if (e) {
 		log_err("%s", err);
-		return 1;
+		/* no store, or one of another format: for a person, not a retry */
+		return e == GM_E_NOTFOUND || e == GM_E_VERSION ? EXIT_CONFIG : 1;
 	}
 	log_set_ident(store_code(n.st));
 	if (identity_load(n.dir, &n.id, err, sizeof(err))) {
@@ -381,7 +396,8 @@ int main(int argc, char **argv)
 	identity_attach(n.id, n.st);
 	if (!load_config(&n, &n.cfg)) {
 		store_close(n.st);
-		return 1;
+		identity_free(n.id);
+		return EXIT_CONFIG;
 	}
 	if (check) {
 		printf("%s: settings ok\n", n.conf_path);
@@ -414,6 +430,14 @@ int main(int argc, char **argv)
 			   n.cfg.dev_listen[0] ? n.cfg.dev_listen : "none",
 			   identity_enrolled(n.id) ? "enrolled: batches signed and verified"
 						   : "NOT enrolled: batches unsigned");
+		if (store_meta_int(n.st, "reclaim", 0) && !n.link) {
+			/* no parent (any more): no one to ask, nothing to wait for */
+			if (store_meta_set_int(n.st, "reclaim", 0))
+				log_err("saving reclaim state: %s", store_errmsg(n.st));
+		} else if (store_meta_int(n.st, "reclaim", 0)) {
+			log_notice("restored from a backup: asking the parent for what this node"
+				   " sent it after the backup; no new record ids until then");
+		}
 		if (store_meta_set_int(n.st, "daemon_pid", (int64_t)getpid()))
 			log_warn("cannot record our pid: %s", store_errmsg(n.st));
 		rc = run(&n);

@@ -30,8 +30,6 @@ struct identity {
 	struct store *attached;
 };
 
-#define ID_CHAIN_FILE "chain"
-
 /* ----------------------------------------------------------------- files */
 
 static void path_of(char *out, size_t len, const char *dir, const char *name)

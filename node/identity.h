@@ -7,6 +7,7 @@
  *   node.pub     its public key, hex, for humans
  *   node.cert    our certificate, signed by our parent  gridctl enrol
  *   parent.cert  our parent's certificate (link keys before any sync)
+ *   chain        the certificates from our parent's up to the city's
  *   root.pub     the city's public key: the root of trust
  *   street.key   32-byte key for residents' sensitive fields (streets and
  *                their grids only)
@@ -39,6 +40,7 @@
 #define ID_PUB_FILE "node.pub"
 #define ID_CERT_FILE "node.cert"
 #define ID_PARENT_CERT_FILE "parent.cert"
+#define ID_CHAIN_FILE "chain"
 #define ID_ROOT_FILE "root.pub"
 #define ID_STREET_KEY_FILE "street.key"
 #define ID_STREET_KEY_BYTES 32

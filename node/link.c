@@ -35,6 +35,8 @@ struct link {
 	uint8_t token[8];
 	size_t token_len;
 	int64_t push_upto;         /* cursor the push in flight moves us to */
+	uint32_t push_batches;     /* what it carries, for the log */
+	uint64_t push_changes;
 	bool push_more;
 	struct net_body body;      /* reply being reassembled */
 
@@ -43,8 +45,11 @@ struct link {
 	size_t obs_token_len;
 
 	unsigned rounds;
+	int64_t parent_head;         /* from the last hello, for progress */
 	uint64_t pushed, pulled;     /* batches, this process */
 	bool down_logged;
+	bool up_logged;
+	bool reclaiming;             /* the pull in flight asked for our own batches */
 	int64_t last_ok_saved;
 	char last_err[256];
 	uint8_t psk[32];
@@ -77,7 +82,10 @@ static void note_ok(struct link *l)
 	if (l->down_logged) {
 		log_notice("link to parent %s is up again", l->parent);
 		l->down_logged = false;
+	} else if (!l->up_logged) {
+		log_notice("link to parent %s is up", l->parent);
 	}
+	l->up_logged = true;
 	/* for gridctl status; a few seconds of staleness saves a write per exchange */
 	int64_t now = (int64_t)(hlc_wall_ms() / 1000);
 	if (now - l->last_ok_saved >= 5 && store_meta_set_int(l->st, "last_sync_ok", now) == GM_OK)
@@ -185,6 +193,8 @@ static bool start_push(struct link *l, bool *nothing)
 	}
 	l->push_upto = out.upto;
 	l->push_more = out.more;
+	l->push_batches = out.batches;
+	l->push_changes = out.changes;
 	coap_pdu_t *pdu = new_request(l, COAP_REQUEST_CODE_POST, NET_PATH_UP, l->token, &l->token_len);
 	if (!pdu) {
 		gm_buf_free(&b);
@@ -205,6 +215,10 @@ static bool start_pull(struct link *l)
 	add_child_query(l, pdu);
 	snprintf(q, sizeof(q), "a=%lld", (long long)meta_cursor(l->st, "down_cursor"));
 	net_add_query(pdu, q);
+	/* restored from a backup: ask for our own batches too, until in step */
+	l->reclaiming = store_meta_int(l->st, "reclaim", 0) != 0;
+	if (l->reclaiming)
+		net_add_query(pdu, "own=1");
 	return coap_send(l->session, pdu) != COAP_INVALID_MID;
 }
 
@@ -455,7 +469,9 @@ static enum linksm_result on_hello(struct link *l, const uint8_t *p, size_t len)
 		return LR_FAIL;
 	}
 	int64_t down = meta_cursor(l->st, "down_cursor");
-	if (h.log_head < down) {
+	/* an empty log holds none of what it acknowledged from us either */
+	bool empty = h.log_head == 0 && meta_cursor(l->st, "up_cursor") > 0;
+	if (h.log_head < down || empty) {
 		/*
 		 * The parent's log is shorter than what it already gave us: it was
 		 * restored from a backup and lost batches, ours among them.  Start
@@ -463,15 +479,18 @@ static enum linksm_result on_hello(struct link *l, const uint8_t *p, size_t len)
 		 * recognised by its hash and skipped, so this costs bandwidth, never
 		 * correctness.
 		 */
-		log_warn("parent %s went back in time (log head %lld < our cursor %lld):"
-			 " sending and fetching everything again", l->parent, (long long)h.log_head,
-			 (long long)down);
+		log_warn("parent %s went back in time (log head %lld, our cursors %lld down, %lld"
+			 " up): sending and fetching everything again", l->parent,
+			 (long long)h.log_head, (long long)down,
+			 (long long)meta_cursor(l->st, "up_cursor"));
 		if (store_meta_set_int(l->st, "down_cursor", 0) ||
 		    store_meta_set_int(l->st, "up_cursor", 0))
 			log_err("resetting cursors: %s", store_errmsg(l->st));
 		down = 0;
 		linksm_want_push(&l->sm);
+		l->sm.pull_wanted = true;   /* and fetch from 0: it ends the parent's resync */
 	}
+	l->parent_head = h.head;
 	linksm_hello(&l->sm, h.boot, h.head, down);
 	return LR_OK;
 }
@@ -491,6 +510,8 @@ static enum linksm_result on_push_reply(struct link *l, const uint8_t *p, size_t
 	}
 	set_cursor(l, "up_cursor", ack.acked);
 	l->pushed += ack.applied;
+	log_notice("pushed %u batches (%llu changes) to parent, acknowledged", l->push_batches,
+		   (unsigned long long)l->push_changes);
 	return l->push_more ? LR_MORE : LR_OK;
 }
 
@@ -510,14 +531,26 @@ static enum linksm_result on_pull_reply(struct link *l, const uint8_t *p, size_t
 	/* applying sealed our own pending changes first: they may want pushing */
 	linksm_want_push(&l->sm);
 	if (in.batches) {
-		log_info("pulled %u batches (%llu changes) from parent", in.batches,
-			 (unsigned long long)in.applied);
+		log_notice("pulled %u batches (%llu changes applied, %llu superseded) from parent",
+			   in.batches, (unsigned long long)in.applied,
+			   (unsigned long long)in.superseded);
 		if (l->fetch_down && blob_queue_missing(l->st, store_dir(l->st)))
 			log_err("queueing attachments to fetch: %s", store_errmsg(l->st));
 		if (l->on_batches)
 			l->on_batches(l->cb_ctx);
 	}
-	return in.batches || in.dup || in.refused ? LR_MORE : LR_OK;
+	if (in.batches || in.dup || in.refused)
+		return LR_MORE;
+	if (l->reclaiming) {
+		/* in step with our own batches included: what we lost is back */
+		if (store_meta_set_int(l->st, "reclaim", 0))
+			log_err("saving reclaim state: %s", store_errmsg(l->st));
+		else
+			log_notice("restored node back in step: the parent sent back what it had"
+				   " from us after the backup");
+		l->reclaiming = false;
+	}
+	return LR_OK;
 }
 
 static bool token_is(const uint8_t *t, size_t tl, coap_bin_const_t tok)
@@ -788,6 +821,11 @@ void link_counts(const struct link *l, uint64_t *pushed, uint64_t *pulled)
 {
 	*pushed = l->pushed;
 	*pulled = l->pulled;
+}
+
+int64_t link_parent_head(const struct link *l)
+{
+	return l->parent_head;
 }
 
 const char *link_last_error(const struct link *l)

@@ -61,6 +61,8 @@ unsigned link_failures(const struct link *l);
 unsigned link_rounds(const struct link *l);
 /* Batches pushed (acknowledged) and pulled by this process. */
 void link_counts(const struct link *l, uint64_t *pushed, uint64_t *pulled);
+/* The parent's newest batch for us, as its last hello said (0: none yet). */
+int64_t link_parent_head(const struct link *l);
 /* Why the last exchange failed ("" if none did). */
 const char *link_last_error(const struct link *l);
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "log.h"
@@ -37,12 +38,29 @@ void log_set_ident(const char *s)
 	snprintf(ident, sizeof(ident), "%s", s ? s : "");
 }
 
+int log_to_journal(void)
+{
+	static int journal = -1;
+	if (journal < 0) {
+		/* a child of a service inherits the variable with another stderr */
+		const char *js = getenv("JOURNAL_STREAM");
+		unsigned long long dev, ino;
+		struct stat sb;
+		journal = js && sscanf(js, "%llu:%llu", &dev, &ino) == 2 && fstat(2, &sb) == 0 &&
+			  (unsigned long long)sb.st_dev == dev && (unsigned long long)sb.st_ino == ino;
+	}
+	return journal;
+}
+
 static void vlog(enum log_level l, const char *fmt, va_list ap)
 {
+	/* syslog priorities: LOG_ERR 3 ... LOG_DEBUG 7 */
+	static const char prio[] = { '3', '4', '5', '6', '7' };
 	char line[1024];
 	int n = 0;
-	/* journald timestamps lines itself; a terminal or file needs our own */
-	if (!getenv("JOURNAL_STREAM")) {
+	if (log_to_journal()) {
+		n = snprintf(line, sizeof(line), "<%c>", prio[l]);
+	} else {
 		struct timespec ts;
 		struct tm tm;
 		clock_gettime(CLOCK_REALTIME, &ts);
@@ -54,6 +72,10 @@ static void vlog(enum log_level l, const char *fmt, va_list ap)
 		      ident[0] ? " " : "", names[l]);
 	if (n < (int)sizeof(line))
 		vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	/* one line per event, even if a message carries a newline */
+	for (char *p = line; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
 	fprintf(stderr, "%s\n", line);
 }
 
@@ -65,6 +87,14 @@ void log_write(enum log_level l, const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog(l, fmt, ap);
 	va_end(ap);
+}
+
+void log_line(enum log_level l, const char *msg)
+{
+	size_t n = strlen(msg);
+	while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		n--;
+	log_write(l, "%.*s", (int)n, msg);
 }
 
 void fatal(const char *fmt, ...)

@@ -4,6 +4,13 @@
  * One line per event that matters; the level check happens in the macro so
  * a suppressed debug line costs one comparison.  fatal() is for start-up
  * only: it logs and exits(1).
+ *
+ * Line format: "TIME IDENT LEVEL: message" on a terminal or in a file.
+ * When stderr is the journal (JOURNAL_STREAM names stderr's device and
+ * inode, as systemd sets it for a service), lines carry no timestamp
+ * (journald adds its own) and start with the syslog priority, "<3>" for
+ * error to "<7>" for debug, which journald turns into the entry's
+ * priority (journalctl -p warning shows warnings and errors only).
  */
 #ifndef GM_LOG_H
 #define GM_LOG_H
@@ -20,6 +27,10 @@ int log_level_parse(const char *s, enum log_level *out);
 /* Prefix every line with this (e.g. the node code). */
 void log_set_ident(const char *ident);
 void log_write(enum log_level l, const char *fmt, ...) GM_PRINTF(2, 3);
+/* A line already formatted by someone else (libcoap), without its newline. */
+void log_line(enum log_level l, const char *msg);
+/* Is stderr the journal?  (decided once, from JOURNAL_STREAM) */
+int log_to_journal(void);
 void fatal(const char *fmt, ...) GM_PRINTF(1, 2) __attribute__((noreturn));
 
 #define log_err(...) log_write(LL_ERR, __VA_ARGS__)

@@ -9,11 +9,28 @@
 #include "config.h"
 #include "log.h"
 
+/*
+ * libcoap's messages go through our log (one format, journald priorities),
+ * at info and below: what matters to an operator (a peer unreachable, a
+ * DTLS handshake refused) we log ourselves, with the node's words; its
+ * own "errors" include routine events such as an RST from a child that
+ * went away.
+ */
+static void coap_log_to_ours(coap_log_t level, const char *message)
+{
+	char line[512];
+	snprintf(line, sizeof(line), "coap: %s", message);
+	log_line(level <= LOG_WARNING ? LL_INFO : LL_DEBUG, line);
+}
+
 void net_startup(const char *log_level)
 {
+	enum log_level l = LL_NOTICE;
+	if (log_level)
+		log_level_parse(log_level, &l);
 	coap_startup();
-	/* libcoap logs to stderr too; keep it quiet unless we debug */
-	coap_set_log_level(log_level && !strcmp(log_level, "debug") ? LOG_INFO : LOG_ERR);
+	coap_set_log_handler(coap_log_to_ours);
+	coap_set_log_level(l >= LL_DEBUG ? LOG_INFO : l >= LL_INFO ? LOG_WARNING : LOG_EMERG);
 }
 
 uint64_t net_now_ms(void)

@@ -120,11 +120,28 @@ static bool session_is(coap_session_t *s, const char *code)
 	return idn && idn->length == strlen(code) && !memcmp(idn->s, code, idn->length);
 }
 
+static struct peer *peer_of(struct server *srv, coap_session_t *s);
+
+/*
+ * A request arrived over this session, so its DTLS handshake (if any)
+ * succeeded: libcoap 4.3.1 raises no DTLS_CONNECTED for server sessions,
+ * and without this every clean close looked like a failed handshake.
+ */
+static void request_seen(struct server *srv, coap_session_t *s)
+{
+	if (coap_session_get_proto(s) == COAP_PROTO_DTLS) {
+		struct peer *p = peer_of(srv, s);
+		if (p)
+			p->dtls_up = true;
+	}
+}
+
 /* The child's code from ?c=, which must be one of our direct children. */
 static bool child_of_query(struct server *srv, coap_session_t *s, const coap_string_t *q,
 			   coap_pdu_t *resp, char code[16], int *link)
 {
 	char addr[64];
+	request_seen(srv, s);
 	if (!net_query_get(q, "c", code, 16) || !code_is_parent(srv->st->code, code)) {
 		refuse(srv, s, resp, COAP_RESPONSE_CODE_FORBIDDEN, "not a child",
 		       "c= must name a direct child of this node");
@@ -138,6 +155,7 @@ static bool child_of_query(struct server *srv, coap_session_t *s, const coap_str
 	session_works(srv, s);
 	net_addr_str(coap_session_get_addr_remote(s), addr, sizeof(addr));
 	if (children_touch(srv->kids, code, addr, (int64_t)(hlc_wall_ms() / 1000), link)) {
+		log_err("children registry: %s", store_errmsg(srv->st));
 		reply_text(resp, COAP_RESPONSE_CODE_INTERNAL_ERROR, "registry");
 		return false;
 	}
@@ -157,12 +175,31 @@ static int64_t head_for(struct server *srv, const char *code, int link)
 	return head;
 }
 
+/*
+ * Restored from a backup (node/backup.h), we ask each child we knew to
+ * send everything again: its cursors point into our log as it was, and
+ * what it sent after the backup (residents, which stop here) would never
+ * come back.  A hello with log head 0 is how a child learns its parent
+ * went back in time (docs/protocol.md); head is 0 too (a hello never has
+ * head past log head).  The child then pushes everything and pulls from
+ * 0, which ends the request.
+ */
+static bool resync_pending(struct server *srv, const char *child)
+{
+	char key[32];
+	snprintf(key, sizeof(key), "resync:%s", child);
+	return store_meta_int(srv->st, key, 0) != 0;
+}
+
 static void reply_hello(struct server *srv, coap_resource_t *r, coap_session_t *s,
 			const coap_pdu_t *req, coap_pdu_t *resp, const coap_string_t *q,
 			coap_pdu_code_t code, const char *child, int link)
 {
-	struct wire_hello h = { .boot = srv->boot, .head = head_for(srv, child, link),
-				.log_head = store_batch_head(srv->st) };
+	bool resync = resync_pending(srv, child);
+	struct wire_hello h = { .boot = srv->boot, .head = resync ? 0 : head_for(srv, child, link),
+				.log_head = resync ? 0 : store_batch_head(srv->st) };
+	if (resync)
+		log_notice("restored from a backup: asking %s to send everything again", child);
 	struct gm_buf b;
 	snprintf(h.code, sizeof(h.code), "%s", srv->st->code);
 	gm_buf_init(&b);
@@ -242,6 +279,7 @@ static void h_reg(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	struct child_info ci;
 	char detail[128];
 
+	request_seen(srv, s);
 	if (!body_complete(srv, s, req, resp, &p))
 		return;
 	enum gm_err e = wire_reg_decode(p->body.p, p->body.len, &reg);
@@ -267,6 +305,7 @@ static void h_reg(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	net_addr_str(coap_session_get_addr_remote(s), ci.addr, sizeof(ci.addr));
 	const struct child_info *had = children_find(srv->kids, reg.code);
 	if (children_register(srv->kids, &ci)) {
+		log_err("children registry: %s", store_errmsg(srv->st));
 		reply_text(resp, COAP_RESPONSE_CODE_INTERNAL_ERROR, "registry");
 		return;
 	}
@@ -295,18 +334,24 @@ static void h_up(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	enum gm_err e = exchange_apply(srv->st, p->body.p, p->body.len, link,
 				       (size_t)srv->cfg->max_body_kb * 1024, &in);
 	net_body_free(&p->body);
-	if (e) {
+	if (e == GM_E_MALFORMED || e == GM_E_TOOBIG || e == GM_E_VERSION) {
 		/* exchange_apply counted it; say why to the child too */
 		log_warn("push from %s refused: %s", code, in.why);
 		reply_text(resp, COAP_RESPONSE_CODE_BAD_REQUEST, in.why);
+		return;
+	}
+	if (e) {
+		/* our fault, not the child's (disk full): it retries later */
+		log_err("push from %s not stored: %s", code, in.why);
+		reply_text(resp, COAP_RESPONSE_CODE(503), in.why);
 		return;
 	}
 	if (in.refused || in.rejected)
 		log_warn("push from %s: %u batches, %llu changes refused: %s", code, in.refused,
 			 (unsigned long long)in.rejected, in.why);
 	if (in.batches)
-		log_info("push from %s: %u batches, %llu changes applied", code, in.batches,
-			 (unsigned long long)in.applied);
+		log_notice("push from %s: %u batches, %llu changes applied", code, in.batches,
+			   (unsigned long long)in.applied);
 	ack.applied = in.batches + in.dup;
 	ack.refused = in.refused;
 	/* a refused batch is not acknowledged: the child keeps it and says so */
@@ -343,7 +388,21 @@ static void h_down(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 			return;
 		}
 	}
-	struct batch_filter bf = { .dir = BF_DOWN, .child = code, .exclude_link = link };
+	/*
+	 * own=1: a child restored from a backup asks, once, for its own
+	 * batches too, which it lost and which we otherwise never send back
+	 * (docs/protocol.md, "Reclaim after a restore").
+	 */
+	char own[4];
+	bool reclaim = net_query_get(q, "own", own, sizeof(own)) && !strcmp(own, "1");
+	struct batch_filter bf = { .dir = BF_DOWN, .child = code,
+				   .exclude_link = reclaim ? -1 : link };
+	if (a == 0 && resync_pending(srv, code)) {
+		char key[32];
+		snprintf(key, sizeof(key), "resync:%s", code);
+		if (store_meta_set_int(srv->st, key, 0))
+			log_err("saving resync state: %s", store_errmsg(srv->st));
+	}
 	gm_buf_init(&b);
 	if (exchange_collect(srv->st, a, &bf, NULL, (size_t)srv->cfg->pull_kb * 1024, &b, &out)) {
 		gm_buf_free(&b);

@@ -320,7 +320,8 @@ static enum gm_err collect(struct sealer *sl, uint64_t id, unsigned tid, int64_t
 	return GM_OK;
 }
 
-enum gm_err store_seal(struct store *st, unsigned max_changes, unsigned *nbatches)
+/* Seals inside the caller's transaction; *nbatches says how many. */
+static enum gm_err seal_in_txn(struct store *st, unsigned max_changes, unsigned *nbatches)
 {
 	struct sealer sl;
 	struct store_rec r;
@@ -328,17 +329,12 @@ enum gm_err store_seal(struct store *st, unsigned max_changes, unsigned *nbatche
 	enum gm_err e;
 	uint64_t sealed;
 
-	if (nbatches)
-		*nbatches = 0;
+	*nbatches = 0;
 	if (!max_changes)
 		max_changes = SEAL_DEFAULT_MAX;
-	if ((e = store_begin(st)))
-		return e;
 	sealed = (uint64_t)store_meta_int(st, "sealed", 0);
-	if (chlog_head(st) <= sealed) {
-		store_rollback(st);
+	if (chlog_head(st) <= sealed)
 		return GM_OK;
-	}
 	memset(&sl, 0, sizeof(sl));
 	sl.st = st;
 	arena_init(&sl.ar, 1 << 16);
@@ -362,12 +358,8 @@ enum gm_err store_seal(struct store *st, unsigned max_changes, unsigned *nbatche
 		}
 	if ((e = store_meta_set_int(st, "sealed", (int64_t)ss.last)))
 		goto out_free;
-	e = store_commit(st);
-	if (!e && nbatches)
-		*nbatches = sl.nbatches;
+	*nbatches = sl.nbatches;
 out_free:
-	if (e)
-		store_rollback(st);
 	free(ss.v);
 	for (size_t i = 0; i < sl.ng; i++)
 		free(sl.g[i].v);
@@ -377,6 +369,32 @@ out_free:
 	gm_buf_free(&sl.env);
 	store_rec_free(&r);
 	return e;
+}
+
+enum gm_err store_seal(struct store *st, unsigned max_changes, unsigned *nbatches)
+{
+	unsigned n = 0;
+	enum gm_err e;
+
+	if (nbatches)
+		*nbatches = 0;
+	if ((e = store_begin(st)))
+		return e;
+	/* nothing new in the log: no write, no commit */
+	if (chlog_head(st) <= (uint64_t)store_meta_int(st, "sealed", 0)) {
+		store_rollback(st);
+		return GM_OK;
+	}
+	e = seal_in_txn(st, max_changes, &n);
+	if (!e)
+		e = store_commit(st);
+	if (e) {
+		store_rollback(st);
+		return e;
+	}
+	if (nbatches)
+		*nbatches = n;
+	return GM_OK;
 }
 
 /* ----------------------------------------------------------------- apply */
@@ -548,6 +566,17 @@ enum gm_err store_apply(struct store *st, const uint8_t *body, size_t len, int l
 	}
 	if ((e = store_begin(st)))
 		goto out_why;
+	/*
+	 * Our own batch coming back (we were restored from a backup and the
+	 * parent returns what we had sent it): its changes enter our log with
+	 * our node id, like local changes.  Seal our real local changes first,
+	 * then mark the log sealed past this batch, so they are not taken for
+	 * new local changes and sent out again as a second batch.
+	 */
+	bool own = b->env.origin == st->node_id;
+	unsigned nsealed;
+	if (own && (e = seal_in_txn(st, 0, &nsealed)))
+		goto out_rollback;
 	if ((e = insert_batch(st, &b->env, body, len, link, single_key(b, rkey), &res->seq)))
 		goto out_rollback;
 	st->applying = res->seq;
@@ -566,6 +595,8 @@ enum gm_err store_apply(struct store *st, const uint8_t *body, size_t len, int l
 			e = store_dberr(st, "scrub batch");
 		st->erased = true;
 	}
+	if (!e && own)
+		e = store_meta_set_int(st, "sealed", (int64_t)chlog_head(st));
 	if (e)
 		goto out_rollback;
 	if ((e = hlc_recv(&st->hlc, b->env.tmax, store_wall(st)))) {

@@ -144,9 +144,11 @@ enum gm_err wire_ack_decode(const uint8_t *p, size_t len, struct wire_ack *ack)
 		return e;
 	memset(ack, 0, sizeof(*ack));
 	e = GM_E_MALFORMED;
-	if (u64_of(&a[1], INT64_MAX, &v1) && u64_of(&a[2], UINT32_MAX, &v2) &&
+	/* acked is -1 when the parent refused a batch (and then only -1) */
+	bool refused = a[1].type == MSGPACK_OBJECT_NEGATIVE_INTEGER && a[1].via.i64 == -1;
+	if ((refused || u64_of(&a[1], INT64_MAX, &v1)) && u64_of(&a[2], UINT32_MAX, &v2) &&
 	    u64_of(&a[3], UINT32_MAX, &v3)) {
-		ack->acked = (int64_t)v1;
+		ack->acked = refused ? -1 : (int64_t)v1;
 		ack->applied = (uint32_t)v2;
 		ack->refused = (uint32_t)v3;
 		e = GM_OK;

@@ -84,6 +84,24 @@ void ctl_set(struct ctl_fields *f, const struct table_def *t, const char *col,
 int ctl_write(struct ctl *c, const struct table_def *t, const char *key, const char *scope,
 	      const struct ctl_fields *f, const char *note, int mode, bool del);
 
+/*
+ * ctl_progress.c: a progress line on standard error when it is a terminal
+ * ("imported 12,000 / 40,000 batches"), redrawn in place at most ten
+ * times a second (force: now), cleared by ctl_progress_end before the
+ * command prints its summary; nothing when stderr is not a terminal.
+ */
+struct ctl_progress {
+	bool on;
+	bool shown;
+	uint64_t last_ms;
+};
+void ctl_progress_start(struct ctl_progress *p);
+void ctl_progress_show(struct ctl_progress *p, bool force, const char *fmt, ...)
+	GM_PRINTF(3, 4);
+void ctl_progress_end(struct ctl_progress *p);
+/* n with thousands separators: 12,000 */
+const char *ctl_count(uint64_t n, char buf[32]);
+
 /* Record display for show/list commands. */
 int ctl_show_record(struct ctl *c, const struct table_def *t, const char *key);
 int ctl_list_records(struct ctl *c, const struct table_def *t, const struct store_filter *f,
@@ -138,9 +156,12 @@ int cmd_certs(struct ctl *c, int argc, char **argv);
 int cmd_status(struct ctl *c, int argc, char **argv);
 int cmd_ticket_attach(struct ctl *c, int argc, char **argv);
 int cmd_ticket_fetch(struct ctl *c, int argc, char **argv);
-/* Settings as gridnode would read them (defaults, store, DIR/gridnode.conf). */
+int cmd_backup(struct ctl *c, int argc, char **argv);
+int cmd_restore(struct ctl *c, int argc, char **argv);
+/* Settings as gridnode would read them (defaults, store, DIR/gridnode.conf);
+ * a config file that does not parse is reported and fails (EX_FAIL). */
 struct config;
-void ctl_config(struct ctl *c, struct config *cfg);
+int ctl_config(struct ctl *c, struct config *cfg);
 /* Fetches the queued attachments from the parent (one-shot link). */
 int ctl_fetch_blobs(struct ctl *c);
 int cmd_classify(struct ctl *c, int argc, char **argv);

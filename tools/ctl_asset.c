@@ -3,6 +3,7 @@
 #include <string.h>
 #include <jansson.h>
 #include "ctl.h"
+#include "../node/recid.h"
 #include "../node/tickets.h"
 
 static bool component_ok(struct ctl *c, const char *code)
@@ -107,11 +108,9 @@ int cmd_asset_add(struct ctl *c, int argc, char **argv)
 		ctl_set(&f, t, "lat", gm_real(lat));
 		ctl_set(&f, t, "lon", gm_real(lon));
 	}
-	int64_t seq = 0;
 	enum gm_err e = store_begin(c->st);
 	if (!e && !id) {
-		e = store_next_seq(c->st, "asset", &seq);
-		snprintf(idbuf, sizeof(idbuf), "%s-A%06lld", store_code(c->st), (long long)seq);
+		e = recid_new(c->st, t, "asset", "A", idbuf, sizeof(idbuf));
 		id = idbuf;
 	}
 	if (!e) {

@@ -83,9 +83,23 @@ out_free:
 	return rc;
 }
 
+struct import_progress {
+	struct ctl_progress p;
+	const char *file;
+};
+
+static void import_progress(void *ctx, uint32_t done, uint32_t total)
+{
+	struct import_progress *ip = ctx;
+	char a[32], b[32];
+	ctl_progress_show(&ip->p, done == total, "%s: imported %s / %s batches", ip->file,
+			  ctl_count(done, a), ctl_count(total, b));
+}
+
 int cmd_import(struct ctl *c, int argc, char **argv)
 {
 	struct exchange_in tot = { 0 };
+	struct import_progress ip;
 	int rc = EX_OK, nread = 0;
 
 	if (argc < 2)
@@ -100,7 +114,11 @@ int cmd_import(struct ctl *c, int argc, char **argv)
 			rc = EX_FAIL;
 			continue;
 		}
-		enum gm_err e = exchange_apply(c->st, data, len, LINK_IMPORT, IMPORT_MAX, &in);
+		ctl_progress_start(&ip.p);
+		ip.file = argv[a];
+		enum gm_err e = exchange_apply_progress(c->st, data, len, LINK_IMPORT, IMPORT_MAX, &in,
+							import_progress, &ip);
+		ctl_progress_end(&ip.p);
 		free(data);
 		if (e) {
 			ctl_err(c, "%s: not a gridmesh export (%s)", argv[a], gm_strerror(e));

@@ -36,7 +36,7 @@ int cmd_init(struct ctl *c, int argc, char **argv)
 		default: return EX_USAGE;
 		}
 	}
-	if (optind != argc || !level || !code)
+	if (optind != argc || !level || !code || !c->dir)
 		return ctl_usage(c);
 	enum level lv = level_from_name(level);
 	if (lv == LEVEL_NONE) {

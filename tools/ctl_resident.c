@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "ctl.h"
+#include "../node/recid.h"
 #include "../node/residents.h"
 
 static const struct option person_opts[] = {
@@ -153,13 +154,11 @@ static int add_with_id(struct ctl *c, const struct table_def *t, const char *pre
 		       const char *scope, const struct ctl_fields *f)
 {
 	char id[64];
-	int64_t seq;
 	const char *grid = scope ? scope : store_code(c->st);
 	enum gm_err e = store_begin(c->st);
 	if (!e)
-		e = store_next_seq(c->st, t->name, &seq);
+		e = recid_new(c->st, t, t->name, prefix, id, sizeof(id));
 	if (!e) {
-		snprintf(id, sizeof(id), "%s-%s%06lld", store_code(c->st), prefix, (long long)seq);
 		struct store_write w = {
 			.tab = t, .key = id, .scope = scope, .nset = f->n, .cols = f->cols,
 			.vals = f->vals, .actor = c->actor, .mode = W_CREATE,

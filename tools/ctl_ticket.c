@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "ctl.h"
+#include "../node/recid.h"
 #include "../node/tickets.h"
 #include "../node/limits.h"
 #include "../node/store_int.h"
@@ -207,12 +208,10 @@ int cmd_ticket_add(struct ctl *c, int argc, char **argv)
 		return EX_FAIL;
 
 	/* id, record and reporter in one transaction */
-	int64_t seq;
 	enum gm_err e = store_begin(c->st);
 	if (!e)
-		e = store_next_seq(c->st, "ticket", &seq);
+		e = recid_new(c->st, t, "ticket", "", id, sizeof(id));
 	if (!e) {
-		ticket_id_format(id, sizeof(id), store_code(c->st), (long long)seq);
 		struct store_write w = {
 			.tab = t, .key = id, .scope = scope, .nset = f.n, .cols = f.cols,
 			.vals = f.vals, .actor = c->actor, .mode = W_CREATE,
@@ -425,7 +424,8 @@ int cmd_ticket_attach(struct ctl *c, int argc, char **argv)
 	char scope[CODE_MAX + 1];
 	snprintf(scope, sizeof(scope), "%s", r.scope);
 	store_rec_free(&r);
-	ctl_config(c, &cfg);
+	if (ctl_config(c, &cfg))
+		return EX_FAIL;
 	if (blob_add_file(c->dir, file, (uint64_t)cfg.blob_max_kb * 1024, hex, &size, err,
 			  sizeof(err))) {
 		ctl_err(c, "%s", err);

@@ -110,6 +110,10 @@ static const struct ctl_cmd cmds[] = {
 	{ "revoke", NULL, cmd_revoke, "CODE [--reason TEXT]", true },
 	{ "certs", NULL, cmd_certs, "[--json]", true },
 	{ "status", NULL, cmd_status, "[--json]", true },
+	{ "backup", NULL, cmd_backup, "-o FILE [--with-keys]   (online, while gridnode runs)",
+	  true },
+	{ "restore", NULL, cmd_restore, "FILE [-d NEWDIR]   (into a directory without a store)",
+	  false },
 };
 
 static void usage(FILE *f)
@@ -215,11 +219,11 @@ int main(int argc, char **argv)
 	snprintf(cmdname, sizeof(cmdname), "%s%s%s", current->group, current->name ? " " : "",
 		 current->name ? current->name : "");
 	c.cmd = cmdname;
-	if (!c.dir) {
-		fprintf(stderr, "gridctl %s: no node directory (use -d DIR)\n", cmdname);
-		return EX_USAGE;
-	}
 	if (current->needs_store) {
+		if (!c.dir) {
+			fprintf(stderr, "gridctl %s: no node directory (use -d DIR)\n", cmdname);
+			return EX_USAGE;
+		}
 		char err[512];
 		enum gm_err e = store_open(c.dir, &c.st, err, sizeof(err));
 		if (!e)
