@@ -43,7 +43,7 @@ SAN_UNIT_OBJ = $(UNIT_SRC:%.c=$(B)/asan/%.o)
 SAN_CTL_OBJ = $(CTL_SRC:%.c=$(B)/asan/%.o)
 
 .PHONY: all deps test unit unit-asan integration demo bench install clean check-deps
-all: $(B)/gridctl $(B)/gridbench $(if $(wildcard node/gridnode.c),$(B)/gridnode)
+all: $(B)/gridctl $(B)/gridbench $(B)/faultproxy $(if $(wildcard node/gridnode.c),$(B)/gridnode)
 
 # V=1 shows the compiler lines
 Q = $(if $(V),,@)
@@ -70,6 +70,10 @@ $(B)/gridnode: $(B)/obj/node/gridnode.o $(B)/libgridmesh.a
 
 $(B)/gridbench: $(BENCH_OBJ) $(B)/libgridmesh.a
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+# the fault-injecting UDP proxy of the network-fault tests: libc only
+$(B)/faultproxy: $(B)/obj/tools/faultproxy.o
+	$(Q)$(CC) $(CFLAGS) $^ -o $@
 
 # every tests/unit/*.c may define t_init_<name>_tests(); list them all
 $(B)/test_registry.c: $(UNIT_SRC)
