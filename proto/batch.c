@@ -575,8 +575,10 @@ enum gm_err batch_decode(const uint8_t *p, size_t len, struct batch **out)
 		e = GM_E_NOMEM;
 		goto out_free_batch;
 	}
-	uint64_t prev_t = b->base_t, total = 0, tmax = 0;
+	uint64_t total = 0, tmax = 0;
 	for (uint32_t gi = 0; gi < b->ngroups; gi++) {
+		/* every group's clock deltas start again from base_t, as encoded */
+		uint64_t prev_t = b->base_t;
 		e = decode_group(pv->up.zone, &groups[gi], &prev_t, &b->groups[gi], &total);
 		if (e)
 			goto out_free_batch;
