@@ -485,6 +485,12 @@ enum gm_err chlog_erase_chain(struct store *st, uint64_t head)
 			cap = ncap;
 		}
 		ids[n++] = head;
+		/* a chain runs to older changes only: anything else is a damaged log */
+		if (en.prev >= head) {
+			e = store_fail(st, GM_E_MALFORMED, "change %llu: history chain corrupt",
+				       (unsigned long long)head);
+			goto out_free;
+		}
 		head = en.prev;
 	}
 	/* the chain runs newest first, so entries of one page are adjacent */
@@ -619,8 +625,8 @@ uint64_t chlog_resolve(struct store *st, const struct store_rec *r, uint64_t id,
 	/* overwritten since: a later change of the record kept the old values */
 	for (uint64_t d = r->last; need && d > id;) {
 		struct ch_entry de;
-		if (chlog_get(st, d, &de))
-			break;
+		if (chlog_get(st, d, &de) || de.prev >= d)
+			break;   /* unreadable, or a chain that does not run back */
 		uint64_t prev = de.prev;
 		if (de.old) {
 			const msgpack_object *o = zone_unpack(zone_out, de.old, de.oldlen);
