@@ -4,8 +4,12 @@
 #include <msgpack.h>
 #include "chlog.h"
 #include "store_int.h"
+#include "../proto/mpscan.h"
 
 #define ENTRY_ELEMS 12
+/* an entry is a flat array; kept values nest [[t, node, mask, [value...]]...] */
+#define ENTRY_DEPTH 1
+#define VALS_DEPTH 3
 
 struct chlog {
 	sqlite3_stmt *max_page;
@@ -176,12 +180,15 @@ static bool opt_bytes(const msgpack_object *o, const void **p, uint32_t *len)
 static enum gm_err unpack_entry(struct chlog *cl, const uint8_t *p, size_t len,
 				struct ch_entry *e, size_t *used)
 {
-	size_t off = 0;
+	size_t off = 0, one;
 	uint64_t v;
 	const void *q;
 	msgpack_unpacked_destroy(&cl->up);
 	msgpack_unpacked_init(&cl->up);
-	if (msgpack_unpack_next(&cl->up, (const char *)p, len, &off) != MSGPACK_UNPACK_SUCCESS)
+	/* pages come from disk, which may be damaged: check before msgpack-c
+	 * allocates whatever a container header claims */
+	if (mpscan_prefix(p, len, ENTRY_DEPTH, &one) ||
+	    msgpack_unpack_next(&cl->up, (const char *)p, one, &off) != MSGPACK_UNPACK_SUCCESS)
 		return GM_E_MALFORMED;
 	const msgpack_object *o = &cl->up.data;
 	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != ENTRY_ELEMS)
@@ -576,7 +583,8 @@ static const msgpack_object *zone_unpack(struct chlog_zone **z, const void *p, s
 	msgpack_unpacked_init(&nz->up);
 	nz->next = *z;
 	*z = nz;
-	if (msgpack_unpack_next(&nz->up, (const char *)nz->data, len, &off) != MSGPACK_UNPACK_SUCCESS)
+	if (mpscan_check(nz->data, len, VALS_DEPTH) ||
+	    msgpack_unpack_next(&nz->up, (const char *)nz->data, len, &off) != MSGPACK_UNPACK_SUCCESS)
 		return NULL;
 	return &nz->up.data;
 }

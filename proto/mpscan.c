@@ -95,7 +95,7 @@ skipbytes:
 	return GM_OK;
 }
 
-enum gm_err mpscan_check(const uint8_t *p, size_t len, unsigned max_depth)
+enum gm_err mpscan_prefix(const uint8_t *p, size_t len, unsigned max_depth, size_t *used)
 {
 	struct scan s = { p, p + len };
 	if (!p || !len)
@@ -103,5 +103,15 @@ enum gm_err mpscan_check(const uint8_t *p, size_t len, unsigned max_depth)
 	enum gm_err e = skip(&s, 0, max_depth);
 	if (e)
 		return e;
-	return s.p == s.end ? GM_OK : GM_E_MALFORMED;
+	*used = (size_t)(s.p - p);
+	return GM_OK;
+}
+
+enum gm_err mpscan_check(const uint8_t *p, size_t len, unsigned max_depth)
+{
+	size_t used;
+	enum gm_err e = mpscan_prefix(p, len, max_depth, &used);
+	if (e)
+		return e;
+	return used == len ? GM_OK : GM_E_MALFORMED;
 }

@@ -6,7 +6,8 @@
  * makes it reserve gigabytes.  mpscan walks the bytes first, without
  * allocating, and refuses input whose containers claim more elements than
  * there are bytes left, that nests deeper than `max_depth`, that holds a
- * type gridmesh never uses (ext), or that is not exactly one object long.
+ * type gridmesh never uses (ext), or that is not exactly one object long
+ * (mpscan_check) or does not start with one whole object (mpscan_prefix).
  */
 #ifndef GM_MPSCAN_H
 #define GM_MPSCAN_H
@@ -16,5 +17,8 @@
 #include "err.h"
 
 GM_WUR enum gm_err mpscan_check(const uint8_t *p, size_t len, unsigned max_depth);
+/* The same for the one object at the start of p, which more bytes may
+ * follow (a run of objects); *used gets its length. */
+GM_WUR enum gm_err mpscan_prefix(const uint8_t *p, size_t len, unsigned max_depth, size_t *used);
 
 #endif
