@@ -368,6 +368,12 @@ enum gm_err chlog_scan(struct store *st, uint64_t after, chlog_cb cb, void *ctx)
 		unsigned n = (unsigned)sqlite3_column_int(s, 1);
 		const uint8_t *p = sqlite3_column_blob(s, 2);
 		size_t len = (size_t)sqlite3_column_bytes(s, 2), off = 0;
+		/* an empty body comes back as NULL: it can hold no entries */
+		if (n > CHLOG_PAGE || (n && !p)) {
+			err = store_fail(st, GM_E_MALFORMED, "change log page %lld corrupt",
+					 (long long)page);
+			goto out_finalize;
+		}
 		for (unsigned i = 0; i < n; i++) {
 			size_t used;
 			if (unpack_entry(&priv, p + off, len - off, &e, &used)) {
