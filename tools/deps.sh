@@ -8,9 +8,9 @@ what=${1:-build}
 build_pkgs="gcc make pkg-config libsqlite3-dev libsodium-dev libmsgpack-dev
  libcoap3-dev libcunit1-dev libinih-dev libjansson-dev libcsv-dev libzstd-dev"
 # test: coap-client for the protocol tests, sqlite3 for integrity checks,
-# clang for the fuzzers, python3 for the UDP peers of the fault-proxy test,
+# clang and its libFuzzer runtime for the fuzzers, python3 for the UDP peers of the fault-proxy test,
 # valgrind for the memcheck test
-test_pkgs="libcoap3-bin sqlite3 clang python3 valgrind"
+test_pkgs="libcoap3-bin sqlite3 clang libclang-rt-dev python3 valgrind"
 
 pkgs=$build_pkgs
 [ "$what" = test ] && pkgs="$build_pkgs $test_pkgs"
