@@ -10,12 +10,6 @@
 #include "fuzz.h"
 #include "../../proto/batch.h"
 
-static void fail(const char *what)
-{
-	fprintf(stderr, "batch_decode: %s\n", what);
-	abort();
-}
-
 static bool same_str(const char *a, uint32_t al, const char *b, uint32_t bl)
 {
 	if (!a || !b)
@@ -26,25 +20,25 @@ static bool same_str(const char *a, uint32_t al, const char *b, uint32_t bl)
 static void compare(const struct batch *a, const struct batch *b)
 {
 	if (a->base_t != b->base_t || a->ngroups != b->ngroups)
-		fail("header differs after a round trip");
+		fuzz_fail("header differs after a round trip");
 	for (uint32_t g = 0; g < a->ngroups; g++) {
 		const struct batch_group *x = &a->groups[g], *y = &b->groups[g];
 		if (!same_str(x->table, x->tablelen, y->table, y->tablelen) ||
 		    x->nfields != y->nfields || x->n != y->n)
-			fail("group differs after a round trip");
+			fuzz_fail("group differs after a round trip");
 		for (uint32_t j = 0; j < x->nfields; j++)
 			if (!same_str(x->fields[j], x->fieldlens[j], y->fields[j], y->fieldlens[j]))
-				fail("field name differs after a round trip");
+				fuzz_fail("field name differs after a round trip");
 		for (uint32_t i = 0; i < x->n; i++) {
 			const struct batch_change *c = &x->ch[i], *d = &y->ch[i];
 			if (!same_str(c->key, c->keylen, d->key, d->keylen) || c->t != d->t ||
 			    c->seen != d->seen || c->mask != d->mask || c->del != d->del ||
 			    !same_str(c->actor, c->actorlen, d->actor, d->actorlen) ||
 			    !same_str(c->note, c->notelen, d->note, d->notelen))
-				fail("change differs after a round trip");
+				fuzz_fail("change differs after a round trip");
 			for (unsigned k = 0; k < batch_popcount(c->mask); k++)
 				if (!gm_value_eq(&c->vals[k], &d->vals[k]))
-					fail("value differs after a round trip");
+					fuzz_fail("value differs after a round trip");
 		}
 	}
 }
@@ -55,7 +49,7 @@ static void encode(const struct batch *b, struct gm_buf *payload, struct gm_buf 
 	struct batch_env e = b->env;
 	gm_buf_reset(payload);
 	if (batch_encode_payload(b, payload) != GM_OK)
-		fail("a decoded batch does not encode");
+		fuzz_fail("a decoded batch does not encode");
 	/* the payload may legitimately outgrow the limits (float32 -> float64) */
 	if (batch_env_encode(&e, payload->p, payload->len, env) != GM_OK)
 		return;
@@ -75,11 +69,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	encode(b, &payload, &env);
 	if (env.len) {
 		if (batch_decode(env.p, env.len, &b2) != GM_OK)
-			fail("a re-encoded batch does not decode");
+			fuzz_fail("a re-encoded batch does not decode");
 		compare(b, b2);
 		encode(b2, &payload, &env2);
 		if (env2.len != env.len || memcmp(env.p, env2.p, env.len) != 0)
-			fail("encoding is not canonical");
+			fuzz_fail("encoding is not canonical");
 		batch_free(b2);
 	}
 	gm_buf_free(&payload);

@@ -27,8 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (env.signed_len > size || env.payload < data ||
 	    env.payload + env.paylen > data + size || (env.sig && env.sig + BATCH_SIG_BYTES !=
 						       data + size)) {
-		fprintf(stderr, "batch_env_decode: pointers outside the input\n");
-		abort();
+		fuzz_fail("envelope pointers outside the input");
 	}
 	touch(env.payload, env.paylen);
 	touch((const uint8_t *)env.scope, env.scopelen);

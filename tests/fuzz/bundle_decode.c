@@ -8,12 +8,6 @@
 #include "fuzz.h"
 #include "../../proto/bundle.h"
 
-static void fail(const char *what)
-{
-	fprintf(stderr, "bundle_decode: %s\n", what);
-	abort();
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct bundle *b, *b2;
@@ -23,18 +17,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	for (uint32_t i = 0; i < b->n; i++)
 		if (b->body[i] < data || b->body[i] + b->len[i] > data + size)
-			fail("a body points outside the input");
+			fuzz_fail("a body points outside the input");
 	gm_buf_init(&out);
 	if (bundle_encode(&out, b->from, b->after, b->upto, b->n, b->body, b->len) != GM_OK)
-		fail("a decoded bundle does not encode");
+		fuzz_fail("a decoded bundle does not encode");
 	if (bundle_decode(out.p, out.len, out.len, &b2) != GM_OK)
-		fail("a re-encoded bundle does not decode");
+		fuzz_fail("a re-encoded bundle does not decode");
 	if (strcmp(b->from, b2->from) || b->after != b2->after || b->upto != b2->upto ||
 	    b->n != b2->n)
-		fail("bundle differs after a round trip");
+		fuzz_fail("bundle differs after a round trip");
 	for (uint32_t i = 0; i < b->n; i++)
 		if (b->len[i] != b2->len[i] || memcmp(b->body[i], b2->body[i], b->len[i]))
-			fail("body differs after a round trip");
+			fuzz_fail("body differs after a round trip");
 	bundle_free(b2);
 	gm_buf_free(&out);
 	bundle_free(b);

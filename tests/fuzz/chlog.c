@@ -60,11 +60,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	st = fuzz_store_fresh();
 	if (sqlite3_prepare_v2(store_db(st), "UPDATE changes SET n=?, body=?"
 			       " WHERE page=(SELECT min(page) FROM changes)", -1, &s, NULL))
-		abort();
+		fuzz_fail("prepare: %s", sqlite3_errmsg(store_db(st)));
 	sqlite3_bind_int(s, 1, data[0] | data[1] << 8);
 	sqlite3_bind_blob(s, 2, data + 2, (int)(size - 2), SQLITE_STATIC);
 	if (sqlite3_step(s) != SQLITE_DONE)
-		abort();
+		fuzz_fail("replace page: %s", sqlite3_errmsg(store_db(st)));
 	sqlite3_finalize(s);
 	chlog_uncache(st);
 

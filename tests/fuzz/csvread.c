@@ -13,14 +13,12 @@ static int on_row(void *ctx, unsigned n, char **f, size_t *lens, unsigned long l
 {
 	unsigned long *prev = ctx;
 	if (n > CSVREAD_MAX_FIELDS || line <= *prev) {
-		fprintf(stderr, "csvread: %u fields, line %lu after %lu\n", n, line, *prev);
-		abort();
+		fuzz_fail("%u fields, line %lu after %lu", n, line, *prev);
 	}
 	*prev = line;
 	for (unsigned i = 0; i < n; i++) {
 		if (f[i][lens[i]] != 0) {
-			fprintf(stderr, "csvread: field %u not terminated\n", i);
-			abort();
+			fuzz_fail("field %u not terminated", i);
 		}
 	}
 	/* stop on a marker row, as a callback that finds an error would */
@@ -34,11 +32,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned long prev = 0;
 	FILE *f = fopen(path, "wb");
 	if (!f || fwrite(data, 1, size, f) != size || fclose(f) != 0)
-		abort();
+		fuzz_fail("cannot write %s", path);
 	int rc = csvread_file(path, on_row, &prev, err, sizeof(err));
 	if (rc != 0 && rc != -1 && rc != 7) {
-		fprintf(stderr, "csvread: unexpected result %d\n", rc);
-		abort();
+		fuzz_fail("unexpected result %d", rc);
 	}
 	return 0;
 }

@@ -9,12 +9,6 @@
 #include "fuzz.h"
 #include "../../node/exchange.h"
 
-static void fail(const char *what, struct store *st)
-{
-	fprintf(stderr, "exchange_apply: %s (%s)\n", what, store_errmsg(st));
-	abort();
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct store *st = fuzz_store_fresh();
@@ -27,13 +21,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct batch_filter bf = { .dir = BF_ALL, .exclude_link = -1 };
 	gm_buf_init(&b);
 	if (exchange_collect(st, 0, &bf, NULL, 0, &b, &out))
-		fail("export after import", st);
+		fuzz_fail("export after import: %s", store_errmsg(st));
 	if (exchange_apply(st, b.p, b.len, LINK_CHILD0, FUZZ_MAX_BUNDLE, &in) != GM_OK)
-		fail("own export does not decode", st);
+		fuzz_fail("own export does not decode: %s", store_errmsg(st));
 	if (in.batches || in.refused || in.dup != out.batches) {
-		fprintf(stderr, "exchange_apply: own export: %u applied, %u refused, %u dup of %u: %s\n",
-			in.batches, in.refused, in.dup, out.batches, in.why);
-		abort();
+		fuzz_fail("own export: %u applied, %u refused, %u dup of %u: %s", in.batches,
+			  in.refused, in.dup, out.batches, in.why);
 	}
 	gm_buf_free(&b);
 out_done:

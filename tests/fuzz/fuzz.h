@@ -52,6 +52,9 @@ GM_WUR enum gm_err fuzz_template_build(const char *dir, const char *datadir,
 struct store *fuzz_store_fresh(void);
 void fuzz_store_done(struct store *st);
 
+/* Says what went wrong and aborts: the fuzzer keeps the input. */
+void fuzz_fail(const char *fmt, ...) GM_PRINTF(1, 2) __attribute__((noreturn));
+
 /* Removes a folder and everything in it. */
 void fuzz_rmtree(const char *dir);
 

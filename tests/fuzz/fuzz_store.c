@@ -1,5 +1,6 @@
 /* fuzz_store.c - the template store of the store harnesses (see fuzz.h). */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -25,6 +26,17 @@ static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ft
 	(void)flag;
 	(void)ftw;
 	return remove(p);
+}
+
+void fuzz_fail(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("fuzz: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	abort();
 }
 
 void fuzz_rmtree(const char *dir)
@@ -145,14 +157,12 @@ static void load_template(void)
 	if (fileio_read_all(FUZZ_TOP "/tests/fuzz/store_template.gmx", FUZZ_MAX_BUNDLE, &bundle,
 			    &blen, err, sizeof(err)) ||
 	    fuzz_template_build(dir, data, bundle, blen, err, sizeof(err))) {
-		fprintf(stderr, "fuzz: template store: %s\n", err);
-		abort();
+		fuzz_fail("template store: %s", err);
 	}
 	free(bundle);
 	if (fileio_read_all(fuzz_scratch("template/" STORE_DB_NAME), 1u << 30, &tmpl_db, &tmpl_len,
 			    err, sizeof(err))) {
-		fprintf(stderr, "fuzz: template store: %s\n", err);
-		abort();
+		fuzz_fail("template store: %s", err);
 	}
 }
 
@@ -169,12 +179,10 @@ struct store *fuzz_store_fresh(void)
 	unlink(fuzz_scratch("work/" STORE_DB_NAME "-shm"));
 	int fd = open(fuzz_scratch("work/" STORE_DB_NAME), O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	if (fd < 0 || write(fd, tmpl_db, tmpl_len) != (ssize_t)tmpl_len || close(fd) != 0) {
-		fprintf(stderr, "fuzz: copy template: %s\n", strerror(errno));
-		abort();
+		fuzz_fail("copy template: %s", strerror(errno));
 	}
 	if (store_open(dir, &st, err, sizeof(err))) {
-		fprintf(stderr, "fuzz: open store: %s\n", err);
-		abort();
+		fuzz_fail("open store: %s", err);
 	}
 	store_set_wall(st, FUZZ_WALL_MS);
 	return st;

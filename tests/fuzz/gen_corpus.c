@@ -27,7 +27,7 @@
 static const char *outdir;
 static char tmp[256];
 
-static void die(const char *what, const char *why)
+__attribute__((noreturn)) static void die(const char *what, const char *why)
 {
 	fprintf(stderr, "gen_corpus: %s: %s\n", what, why);
 	exit(1);

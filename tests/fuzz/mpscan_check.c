@@ -24,9 +24,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	msgpack_unpacked_init(&up);
 	msgpack_unpack_return r = msgpack_unpack_next(&up, (const char *)data, size, &off);
 	if (r != MSGPACK_UNPACK_SUCCESS || off != size) {
-		fprintf(stderr, "mpscan_check accepted what msgpack-c refuses (%d, %zu of %zu)\n",
-			(int)r, off, size);
-		abort();
+		fuzz_fail("mpscan_check accepted what msgpack-c refuses (%d, %zu of %zu)", (int)r,
+			  off, size);
 	}
 	msgpack_unpacked_destroy(&up);
 	return 0;

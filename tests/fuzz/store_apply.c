@@ -10,12 +10,6 @@
 #include "fuzz.h"
 #include "../../node/exchange.h"
 
-static void fail(const char *what, struct store *st)
-{
-	fprintf(stderr, "store_apply: %s (%s)\n", what, store_errmsg(st));
-	abort();
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct store *st = fuzz_store_fresh();
@@ -26,23 +20,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (store_apply(st, data, size, LINK_CHILD0, &res) != GM_OK)
 		goto out_done;
 	if (store_digest(st, NULL, d1, &n1))
-		fail("digest after apply", st);
+		fuzz_fail("digest after apply: %s", store_errmsg(st));
 	if (store_apply(st, data, size, LINK_CHILD0, &res) != GM_E_REPLAY)
-		fail("the same batch applied twice", st);
+		fuzz_fail("the same batch applied twice: %s", store_errmsg(st));
 	if (store_digest(st, NULL, d2, &n2))
-		fail("digest after replay", st);
+		fuzz_fail("digest after replay: %s", store_errmsg(st));
 	if (n1 != n2 || memcmp(d1, d2, sizeof(d1)))
-		fail("a replay changed the records", st);
+		fuzz_fail("a replay changed the records: %s", store_errmsg(st));
 	/* what was stored goes out again: to the grid below, and sealed */
 	struct batch_filter bf = { .dir = BF_DOWN, .child = FUZZ_GRID, .exclude_link = -1 };
 	struct exchange_out out;
 	struct gm_buf b;
 	gm_buf_init(&b);
 	if (exchange_collect(st, 0, &bf, FUZZ_GRID, 0, &b, &out))
-		fail("collect after apply", st);
+		fuzz_fail("collect after apply: %s", store_errmsg(st));
 	gm_buf_free(&b);
 	if (store_seal(st, 0, NULL))
-		fail("seal after apply", st);
+		fuzz_fail("seal after apply: %s", store_errmsg(st));
 out_done:
 	fuzz_store_done(st);
 	return 0;
