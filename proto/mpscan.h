@@ -17,6 +17,11 @@
 #include "err.h"
 
 GM_WUR enum gm_err mpscan_check(const uint8_t *p, size_t len, unsigned max_depth);
+/* The same, and refuses (GM_E_TOOBIG) more than max_objects objects in all:
+ * msgpack-c spends a msgpack_object (24 bytes) on each, so a run of 1-byte
+ * nils costs 24 times its length, and far more when it was compressed. */
+GM_WUR enum gm_err mpscan_check_n(const uint8_t *p, size_t len, unsigned max_depth,
+				  uint64_t max_objects);
 /* The same for the one object at the start of p, which more bytes may
  * follow (a run of objects); *used gets its length. */
 GM_WUR enum gm_err mpscan_prefix(const uint8_t *p, size_t len, unsigned max_depth, size_t *used);
