@@ -432,7 +432,7 @@ static void print_stats(const struct proxy *px, const char *when)
 	fflush(stderr);
 }
 
-static int run(struct proxy *px)
+static int run(struct proxy *px, const sigset_t *waitmask)
 {
 	struct pollfd pfd[1 + MAX_CLIENTS];
 	struct client *who[1 + MAX_CLIENTS];
@@ -475,7 +475,10 @@ static int run(struct proxy *px)
 			pfd[n] = (struct pollfd){ .fd = px->cl[i].fd, .events = POLLIN };
 			who[n++] = &px->cl[i];
 		}
-		int r = poll(pfd, n, timeout);
+		/* signals are blocked except inside ppoll: none slips in unseen
+		 * between the flag checks above and the wait */
+		struct timespec ts = { timeout / 1000, (long)(timeout % 1000) * 1000000 };
+		int r = ppoll(pfd, n, &ts, waitmask);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -651,21 +654,24 @@ int main(int argc, char **argv)
 	set_bufs(px.lfd);
 
 	struct sigaction sa;
+	sigset_t block, waitmask;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	/* no SA_RESTART: poll must return so the loop sees the flag */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
-	sigaction(SIGUSR2, &sa, NULL);
+	sigemptyset(&block);
+	static const int sigs[] = { SIGINT, SIGTERM, SIGUSR1, SIGUSR2 };
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		sigaction(sigs[i], &sa, NULL);
+		sigaddset(&block, sigs[i]);
+	}
+	sigprocmask(SIG_BLOCK, &block, &waitmask);
 	signal(SIGPIPE, SIG_IGN);
 
 	fprintf(stderr, "faultproxy: ready: seed %llu loss %g dup %g reorder %g corrupt %g"
 		" delay %u-%u ms\n", (unsigned long long)px.o.seed, px.o.loss, px.o.dup,
 		px.o.reorder, px.o.corrupt, px.o.dmin, px.o.dmax);
 	fflush(stderr);
-	rc = run(&px);
+	rc = run(&px, &waitmask);
 	print_stats(&px, "exit");
 
 	while (px.nq) {

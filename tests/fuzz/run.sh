@@ -13,9 +13,11 @@ work=$top/build/fuzz/corpus/$name
 art=$top/build/fuzz/artifacts
 log=$top/build/fuzz/logs/$name.log
 mkdir -p "$work" "$art" "$(dirname "$log")"
-# -timeout: an input that takes this long counts as a hang (a loop)
-if "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-	-artifact_prefix="$art/$name-" "$work" "$top/tests/fuzz/$name" >"$log" 2>&1; then
+# -timeout: an input that takes this long counts as a hang (a loop);
+# -malloc_limit_mb: one allocation above the largest legitimate one (the
+# 64 MB decompression buffer) counts as a memory bomb
+if "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=256 \
+	-print_final_stats=1 -artifact_prefix="$art/$name-" "$work" "$top/tests/fuzz/$name" >"$log" 2>&1; then
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
 	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
 	cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1)
