@@ -97,9 +97,11 @@ skipbytes:
 	return GM_OK;
 }
 
-enum gm_err mpscan_prefix(const uint8_t *p, size_t len, unsigned max_depth, size_t *used)
+/* One object at the start of p within `budget` objects; *used gets its length. */
+static enum gm_err scan_one(const uint8_t *p, size_t len, unsigned max_depth, uint64_t budget,
+			    size_t *used)
 {
-	struct scan s = { p, p + len, UINT64_MAX };
+	struct scan s = { p, p + len, budget };
 	if (!p || !len)
 		return GM_E_MALFORMED;
 	enum gm_err e = skip(&s, 0, max_depth);
@@ -109,16 +111,19 @@ enum gm_err mpscan_prefix(const uint8_t *p, size_t len, unsigned max_depth, size
 	return GM_OK;
 }
 
+enum gm_err mpscan_prefix(const uint8_t *p, size_t len, unsigned max_depth, size_t *used)
+{
+	return scan_one(p, len, max_depth, UINT64_MAX, used);
+}
+
 enum gm_err mpscan_check_n(const uint8_t *p, size_t len, unsigned max_depth,
 			   uint64_t max_objects)
 {
-	struct scan s = { p, p + len, max_objects };
-	if (!p || !len)
-		return GM_E_MALFORMED;
-	enum gm_err e = skip(&s, 0, max_depth);
+	size_t used;
+	enum gm_err e = scan_one(p, len, max_depth, max_objects, &used);
 	if (e)
 		return e;
-	return s.p == s.end ? GM_OK : GM_E_MALFORMED;
+	return used == len ? GM_OK : GM_E_MALFORMED;
 }
 
 enum gm_err mpscan_check(const uint8_t *p, size_t len, unsigned max_depth)
