@@ -55,8 +55,10 @@ SAN_LIB_OBJ = $(LIB_SRC:%.c=$(B)/asan/%.o)
 SAN_UNIT_OBJ = $(UNIT_SRC:%.c=$(B)/asan/%.o)
 SAN_CTL_OBJ = $(CTL_SRC:%.c=$(B)/asan/%.o)
 
-.PHONY: all deps test unit unit-asan integration demo bench install uninstall clean check-deps soak FORCE
-all: $(B)/gridctl $(B)/gridbench $(B)/grideval $(B)/gridbench_views $(B)/meshsim $(if $(wildcard node/gridnode.c),$(B)/gridnode)
+.PHONY: all deps test unit unit-asan integration demo bench install uninstall clean check-deps soak \
+	fuzz fuzz-smoke fuzz-build fuzz-corpus FORCE
+all: $(B)/gridctl $(B)/gridbench $(B)/grideval $(B)/gridbench_views $(B)/meshsim $(B)/faultproxy \
+	$(if $(wildcard node/gridnode.c),$(B)/gridnode)
 
 # V=1 shows the compiler lines
 Q = $(if $(V),,@)
@@ -91,6 +93,10 @@ $(B)/gridnode: $(B)/obj/node/gridnode.o $(B)/libgridmesh.a
 
 $(B)/gridbench: $(BENCH_OBJ) $(B)/libgridmesh.a
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+# the fault-injecting UDP proxy of the network-fault tests: libc only
+$(B)/faultproxy: $(B)/obj/tools/faultproxy.o
+	$(Q)$(CC) $(CFLAGS) $^ -o $@
 
 # classification accuracy on the LA 311 requests (tools/eval_classify.c)
 $(B)/grideval: $(B)/obj/tools/eval_classify.o $(B)/obj/tools/bench_common.o $(B)/libgridmesh.a
@@ -141,6 +147,47 @@ $(B)/testfill: $(B)/obj/tests/integration/testfill.o $(B)/libgridmesh.a
 deps:
 	@tools/deps.sh build
 
+# ------------------------------------------------------------------ fuzzing
+# libFuzzer harnesses, one per decoder of outside bytes (tests/fuzz/fuzz.h):
+# clang with the fuzzer, address and undefined sanitizers, over their own
+# build of the library sources in build/fuzz/.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 4
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS = $(filter-out -Wno-format-truncation,$(WARN)) $(DEFS) $(PKG_CFLAGS) \
+	-DFUZZ_TOP='"$(CURDIR)"' -g -O1 -MMD -MP
+FUZZ_NAMES := $(filter-out fuzz_store gen_corpus,$(basename $(notdir $(wildcard tests/fuzz/*.c))))
+FUZZ_BIN = $(FUZZ_NAMES:%=$(B)/fuzz/%)
+FUZZ_LIB_OBJ = $(LIB_SRC:%.c=$(B)/fuzz/obj/%.o) $(B)/fuzz/obj/tests/fuzz/fuzz_store.o
+
+$(B)/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC-FUZZ $<")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_BIN): $(B)/fuzz/%: $(B)/fuzz/obj/tests/fuzz/%.o $(FUZZ_LIB_OBJ)
+	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer $^ $(LDLIBS) -o $@
+
+fuzz-build: $(FUZZ_BIN)
+
+# each harness on its corpus for a few seconds (part of `make test`)
+fuzz-smoke: $(FUZZ_BIN)
+	@for h in $(FUZZ_NAMES); do tests/fuzz/run.sh $$h $(FUZZ_SMOKE_SECONDS) || exit 1; done
+
+# each harness for FUZZ_SECONDS; `make -j2 fuzz` runs two at a time
+fuzz: $(FUZZ_NAMES:%=fuzz-run-%)
+fuzz-run-%: $(B)/fuzz/%
+	@tests/fuzz/run.sh $* $(FUZZ_SECONDS)
+
+# seed corpora from the real encoders (keeps the crash-* regression inputs)
+$(B)/gen_corpus: $(B)/obj/tests/fuzz/gen_corpus.o $(B)/obj/tests/fuzz/fuzz_store.o $(B)/libgridmesh.a
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+fuzz-corpus: $(B)/gen_corpus
+	rm -f tests/fuzz/*/seed-*
+	$(B)/gen_corpus data tests/fuzz
+
 # --------------------------------------------------------------------- tests
 unit: $(B)/test_unit
 	$(B)/test_unit
@@ -153,7 +200,7 @@ integration: all $(B)/asan/gridctl $(B)/testfill
 
 test:
 	@tools/deps.sh test
-	$(MAKE) unit unit-asan integration
+	$(MAKE) unit unit-asan integration fuzz-smoke
 
 # longer crash and restart runs than make test's 20 cycles
 soak: all $(B)/testfill

@@ -7,6 +7,9 @@
 #include "../proto/mpscan.h"
 
 #define ENTRY_ELEMS 12
+/* an entry is a flat array; kept values nest [[t, node, mask, [value...]]...] */
+#define ENTRY_DEPTH 1
+#define VALS_DEPTH 3
 
 /*
  * A page read back.  History walks hop between pages (a record's changes
@@ -211,12 +214,15 @@ static bool opt_bytes(const msgpack_object *o, const void **p, uint32_t *len)
 static enum gm_err unpack_entry(struct chlog *cl, const uint8_t *p, size_t len,
 				struct ch_entry *e, size_t *used)
 {
-	size_t off = 0;
+	size_t off = 0, one;
 	uint64_t v;
 	const void *q;
 	msgpack_unpacked_destroy(&cl->up);
 	msgpack_unpacked_init(&cl->up);
-	if (msgpack_unpack_next(&cl->up, (const char *)p, len, &off) != MSGPACK_UNPACK_SUCCESS)
+	/* pages come from disk, which may be damaged: check before msgpack-c
+	 * allocates whatever a container header claims */
+	if (mpscan_prefix(p, len, ENTRY_DEPTH, &one) ||
+	    msgpack_unpack_next(&cl->up, (const char *)p, one, &off) != MSGPACK_UNPACK_SUCCESS)
 		return GM_E_MALFORMED;
 	const msgpack_object *o = &cl->up.data;
 	if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != ENTRY_ELEMS)
@@ -307,7 +313,7 @@ static enum gm_err index_to(struct store *st, struct cpage *cp, unsigned idx)
 {
 	while (cp->indexed <= idx) {
 		size_t used, off = cp->off[cp->indexed];
-		if (mpscan_first(cp->buf + off, cp->len - off, 4, &used)) {
+		if (mpscan_prefix(cp->buf + off, cp->len - off, ENTRY_DEPTH, &used)) {
 			long long page = (long long)cp->page;
 			cp->page = -1;
 			return store_fail(st, GM_E_MALFORMED, "change log page %lld corrupt", page);
@@ -422,6 +428,12 @@ enum gm_err chlog_scan(struct store *st, uint64_t after, chlog_cb cb, void *ctx)
 		unsigned n = (unsigned)sqlite3_column_int(s, 1);
 		const uint8_t *p = sqlite3_column_blob(s, 2);
 		size_t len = (size_t)sqlite3_column_bytes(s, 2), off = 0;
+		/* an empty body comes back as NULL: it can hold no entries */
+		if (n > CHLOG_PAGE || (n && !p)) {
+			err = store_fail(st, GM_E_MALFORMED, "change log page %lld corrupt",
+					 (long long)page);
+			goto out_finalize;
+		}
 		for (unsigned i = 0; i < n; i++) {
 			size_t used;
 			if (unpack_entry(&priv, p + off, len - off, &e, &used)) {
@@ -547,6 +559,12 @@ enum gm_err chlog_erase_chain(struct store *st, uint64_t head)
 			cap = ncap;
 		}
 		ids[n++] = head;
+		/* a chain runs to older changes only: anything else is a damaged log */
+		if (en.prev >= head) {
+			e = store_fail(st, GM_E_MALFORMED, "change %llu: history chain corrupt",
+				       (unsigned long long)head);
+			goto out_free;
+		}
 		head = en.prev;
 	}
 	/* the chain runs newest first, so entries of one page are adjacent */
@@ -632,7 +650,8 @@ static const msgpack_object *zone_unpack(struct chlog_zone **z, const void *p, s
 	msgpack_unpacked_init(&nz->up);
 	nz->next = *z;
 	*z = nz;
-	if (msgpack_unpack_next(&nz->up, (const char *)nz->data, len, &off) != MSGPACK_UNPACK_SUCCESS)
+	if (mpscan_check(nz->data, len, VALS_DEPTH) ||
+	    msgpack_unpack_next(&nz->up, (const char *)nz->data, len, &off) != MSGPACK_UNPACK_SUCCESS)
 		return NULL;
 	return &nz->up.data;
 }
@@ -681,8 +700,8 @@ uint64_t chlog_resolve(struct store *st, const struct store_rec *r, uint64_t id,
 	/* overwritten since: a later change of the record kept the old values */
 	for (uint64_t d = r->last; need && d > id;) {
 		struct ch_entry de;
-		if (chlog_get(st, d, &de))
-			break;
+		if (chlog_get(st, d, &de) || de.prev >= d)
+			break;   /* unreadable, or a chain that does not run back */
 		uint64_t prev = de.prev;
 		if (de.old) {
 			const msgpack_object *o = zone_unpack(zone_out, de.old, de.oldlen);

@@ -241,6 +241,11 @@ enum gm_err store_history(struct store *st, const struct table_def *tab, const c
 			h->h.actor = arena_strndup(&ar, ce.actor, ce.actorlen);
 		if (ce.note)
 			h->h.note = arena_strndup(&ar, ce.note, ce.notelen);
+		/* a chain runs to older changes only: anything else is a damaged log */
+		if (ce.prev >= id) {
+			e = store_fail(st, GM_E_MALFORMED, "history of %s %s is corrupt", tab->name, key);
+			goto out_free;
+		}
 		id = ce.prev;
 	}
 	/* values: the entry's own, the record's, or kept by a later change */

@@ -289,8 +289,11 @@ static enum gm_err collect(struct sealer *sl, uint64_t id, unsigned tid, int64_t
 	if (!c->bc.key || (e.actor && !c->bc.actor) || (e.note && !c->bc.note))
 		return GM_E_NOMEM;
 	unsigned nv = batch_popcount(e.mask);
-	if (!nv || e.del)
+	if (!nv || e.del) {
+		/* a delete carries no values, whatever a damaged entry says */
+		c->bc.mask = 0;
 		return GM_OK;
+	}
 	struct gm_value col[ROWCLK_MAX_COLS];
 	uint64_t got = chlog_resolve(st, r, id, &e, col, &z);
 	/* a value we cannot recover would make peers diverge: send none */

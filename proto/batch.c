@@ -9,6 +9,15 @@
 #define ENV_ELEMS 11
 #define MAX_DEPTH 8
 #define COMPRESS_MIN 96   /* below this zstd's frame header eats the gain */
+/*
+ * msgpack objects a decode may unpack: an envelope has 12; a payload 3,
+ * at most 132 per group (its arrays, 60 field names, 60 columns) and at
+ * most 67 per change (key, clock, seen, mask, actor, its index, note, 60
+ * values).  Counting before unpacking keeps a small batch that inflates
+ * to 64 MB of nils from costing gigabytes of msgpack objects.
+ */
+#define ENV_OBJECTS 16
+#define PAYLOAD_OBJECTS(nchanges) (3 + BATCH_MAX_GROUPS * 132ull + 67ull * (nchanges))
 #define ZSTD_LEVEL 6
 
 /* ---------------------------------------------------------------- encode */
@@ -290,10 +299,11 @@ static bool get_value(const msgpack_object *o, struct gm_value *v)
 	}
 }
 
-static enum gm_err unpack(const uint8_t *p, size_t len, msgpack_unpacked *up)
+static enum gm_err unpack(const uint8_t *p, size_t len, uint64_t max_objects,
+			  msgpack_unpacked *up)
 {
 	size_t off = 0;
-	enum gm_err e = mpscan_check(p, len, MAX_DEPTH);
+	enum gm_err e = mpscan_check_n(p, len, MAX_DEPTH, max_objects);
 	if (e)
 		return e;
 	msgpack_unpacked_init(up);
@@ -372,7 +382,7 @@ enum gm_err batch_env_decode(const uint8_t *p, size_t len, struct batch_env *env
 	msgpack_unpacked up;
 	if (len > BATCH_MAX_ENVELOPE)
 		return GM_E_TOOBIG;
-	enum gm_err e = unpack(p, len, &up);
+	enum gm_err e = unpack(p, len, ENV_OBJECTS, &up);
 	if (e)
 		return e;
 	e = env_from_object(&up.data, p, len, env);
@@ -525,7 +535,7 @@ enum gm_err batch_decode(const uint8_t *p, size_t len, struct batch **out)
 	b->priv = pv;
 	msgpack_unpacked_init(&pv->up);
 
-	e = unpack(p, len, &env_up);
+	e = unpack(p, len, ENV_OBJECTS, &env_up);
 	if (e)
 		goto out_free_batch;
 	e = env_from_object(&env_up.data, p, len, &b->env);
@@ -554,7 +564,8 @@ enum gm_err batch_decode(const uint8_t *p, size_t len, struct batch **out)
 	}
 
 	msgpack_unpacked_destroy(&pv->up);
-	e = unpack(payload, b->env.rawlen, &pv->up);
+	/* the envelope's change count, checked against the payload below */
+	e = unpack(payload, b->env.rawlen, PAYLOAD_OBJECTS(b->env.nchanges), &pv->up);
 	if (e) {
 		msgpack_unpacked_init(&pv->up);
 		goto out_free_batch;

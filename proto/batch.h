@@ -11,7 +11,7 @@
  *   group   = [ table, [field name...], n,
  *               [key...],                 n keys (str)
  *               [t - prev_t...],          clocks, delta from the previous one
- *                                         (prev of the first is base_t)
+ *                                         (prev of each group's first is base_t)
  *               [t - seen | 0...],        0: the writer had no older value
  *               [mask << 1 | del...],     bit j of mask: field j is set
  *               [actor...], [actor index + 1 | 0...],

@@ -4,6 +4,7 @@
 struct scan {
 	const uint8_t *p;
 	const uint8_t *end;
+	uint64_t budget;   /* objects still allowed */
 };
 
 static int need(struct scan *s, size_t n)
@@ -26,8 +27,9 @@ static uint64_t be(const uint8_t *p, unsigned n)
  */
 static enum gm_err skip(struct scan *s, unsigned depth, unsigned max_depth)
 {
-	if (depth > max_depth)
+	if (depth > max_depth || !s->budget)
 		return GM_E_TOOBIG;
+	s->budget--;
 	if (!need(s, 1))
 		return GM_E_MALFORMED;
 	uint8_t b = *s->p++;
@@ -95,24 +97,36 @@ skipbytes:
 	return GM_OK;
 }
 
-enum gm_err mpscan_check(const uint8_t *p, size_t len, unsigned max_depth)
+/* One object at the start of p within `budget` objects; *used gets its length. */
+static enum gm_err scan_one(const uint8_t *p, size_t len, unsigned max_depth, uint64_t budget,
+			    size_t *used)
 {
-	struct scan s = { p, p + len };
+	struct scan s = { p, p + len, budget };
 	if (!p || !len)
 		return GM_E_MALFORMED;
 	enum gm_err e = skip(&s, 0, max_depth);
 	if (e)
 		return e;
-	return s.p == s.end ? GM_OK : GM_E_MALFORMED;
+	*used = (size_t)(s.p - p);
+	return GM_OK;
 }
 
-enum gm_err mpscan_first(const uint8_t *p, size_t len, unsigned max_depth, size_t *used)
+enum gm_err mpscan_prefix(const uint8_t *p, size_t len, unsigned max_depth, size_t *used)
 {
-	struct scan s = { p, p + len };
-	if (!p || !len)
-		return GM_E_MALFORMED;
-	enum gm_err e = skip(&s, 0, max_depth);
-	if (!e)
-		*used = (size_t)(s.p - p);
-	return e;
+	return scan_one(p, len, max_depth, UINT64_MAX, used);
+}
+
+enum gm_err mpscan_check_n(const uint8_t *p, size_t len, unsigned max_depth,
+			   uint64_t max_objects)
+{
+	size_t used;
+	enum gm_err e = scan_one(p, len, max_depth, max_objects, &used);
+	if (e)
+		return e;
+	return used == len ? GM_OK : GM_E_MALFORMED;
+}
+
+enum gm_err mpscan_check(const uint8_t *p, size_t len, unsigned max_depth)
+{
+	return mpscan_check_n(p, len, max_depth, UINT64_MAX);
 }

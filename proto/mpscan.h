@@ -6,7 +6,8 @@
  * makes it reserve gigabytes.  mpscan walks the bytes first, without
  * allocating, and refuses input whose containers claim more elements than
  * there are bytes left, that nests deeper than `max_depth`, that holds a
- * type gridmesh never uses (ext), or that is not exactly one object long.
+ * type gridmesh never uses (ext), or that is not exactly one object long
+ * (mpscan_check) or does not start with one whole object (mpscan_prefix).
  */
 #ifndef GM_MPSCAN_H
 #define GM_MPSCAN_H
@@ -16,11 +17,13 @@
 #include "err.h"
 
 GM_WUR enum gm_err mpscan_check(const uint8_t *p, size_t len, unsigned max_depth);
-/*
- * The same checks on the first object of p[0, len) only; *used gets its
- * size.  Lets a reader find object boundaries in a run of objects without
- * unpacking them.
- */
-GM_WUR enum gm_err mpscan_first(const uint8_t *p, size_t len, unsigned max_depth, size_t *used);
+/* The same, and refuses (GM_E_TOOBIG) more than max_objects objects in all:
+ * msgpack-c spends a msgpack_object (24 bytes) on each, so a run of 1-byte
+ * nils costs 24 times its length, and far more when it was compressed. */
+GM_WUR enum gm_err mpscan_check_n(const uint8_t *p, size_t len, unsigned max_depth,
+				  uint64_t max_objects);
+/* The same for the one object at the start of p, which more bytes may
+ * follow (a run of objects); *used gets its length. */
+GM_WUR enum gm_err mpscan_prefix(const uint8_t *p, size_t len, unsigned max_depth, size_t *used);
 
 #endif

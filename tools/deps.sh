@@ -10,9 +10,10 @@ build_pkgs="gcc make pkg-config libsqlite3-dev libsodium-dev libmsgpack-dev
  libcoap3-dev libcunit1-dev libinih-dev libjansson-dev libcsv-dev libzstd-dev
  libcbor-dev"
 # test: coap-client for the protocol tests, sqlite3 for integrity checks,
-# clang for the fuzzers, python3 for test helpers, chromium to render the
-# dashboard page headless
-test_pkgs="libcoap3-bin sqlite3 clang python3 chromium"
+# clang and its libFuzzer runtime for the fuzzers, python3 for test helpers
+# (the UDP peers of the fault-proxy test), valgrind for the memcheck tests,
+# chromium to render the dashboard page headless
+test_pkgs="libcoap3-bin sqlite3 clang libclang-rt-dev python3 valgrind chromium"
 
 pkgs=$build_pkgs
 [ "$what" = test ] && pkgs="$build_pkgs $test_pkgs"
