@@ -225,3 +225,17 @@ void bench_rmtree(const char *dir)
 {
 	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
+
+int bench_plain_coap(const char *dir, const char *extra)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/gridnode.conf", dir);
+	FILE *f = fopen(path, "w");
+	if (!f || fprintf(f, "[security]\ninsecure = true\n%s", extra ? extra : "") < 0) {
+		fprintf(stderr, "gridbench: cannot write %s\n", path);
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	return fclose(f) == 0 ? 0 : -1;
+}

@@ -68,5 +68,12 @@ int bench_table(const char *outpath);
 
 /* Removes a directory tree made by a benchmark. */
 void bench_rmtree(const char *dir);
+/*
+ * Writes DIR/gridnode.conf allowing plain coap:// (and `extra` settings, or
+ * NULL): the network figures are the sync protocol's own bytes.  DTLS adds
+ * its record header, nonce and tag (29 to 37 bytes) to every datagram and a
+ * handshake to every session.  Returns 0, or -1 with a message.
+ */
+int bench_plain_coap(const char *dir, const char *extra);
 
 #endif

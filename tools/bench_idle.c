@@ -182,6 +182,8 @@ static int idle_round(const char *datadir, const char *workdir, unsigned n, uint
 	store_close(st);
 	store_close(gs);
 	st = gs = NULL;
+	if (bench_plain_coap(street, NULL) || bench_plain_coap(grid, NULL))
+		goto out;
 
 	snprintf(log, sizeof(log), "%s/idle-street-%u.log", workdir, n);
 	char *argv[] = { gridnode, "-d", street, NULL };

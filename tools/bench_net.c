@@ -68,7 +68,7 @@ static int same_digest(const char *a, const char *b, const char *scope)
 
 int bench_net(const char *datadir, const char *workdir, const char *outpath)
 {
-	char street[1024], grid[1024], gridctl[1024], gridnode[1024], conf[1100], log[1100];
+	char street[1024], grid[1024], gridctl[1024], gridnode[1024], log[1100];
 	struct relay r;
 	int rc = 1;
 	pid_t node = -1;
@@ -102,12 +102,8 @@ int bench_net(const char *datadir, const char *workdir, const char *outpath)
 		fprintf(stderr, "gridbench net: gridctl init failed\n");
 		goto out;
 	}
-	snprintf(conf, sizeof(conf), "%s/gridnode.conf", street);
-	FILE *f = fopen(conf, "w");
-	if (!f)
+	if (bench_plain_coap(street, "[sync]\nwatch_ms = 20\n") || bench_plain_coap(grid, NULL))
 		goto out;
-	fprintf(f, "[sync]\nwatch_ms = 20\n");
-	fclose(f);
 	if (bench_fill(grid, datadir, N_TICKETS))
 		goto out;
 
