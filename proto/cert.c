@@ -65,7 +65,9 @@ static enum gm_err open_arr(const uint8_t *p, size_t len, uint32_t n, msgpack_un
 
 static bool get_code(const msgpack_object *o, char out[16])
 {
-	if (o->type != MSGPACK_OBJECT_STR || o->via.str.size == 0 || o->via.str.size > 15)
+	/* a NUL inside would make the code read shorter than what was signed */
+	if (o->type != MSGPACK_OBJECT_STR || o->via.str.size == 0 || o->via.str.size > 15 ||
+	    memchr(o->via.str.ptr, 0, o->via.str.size))
 		return false;
 	memcpy(out, o->via.str.ptr, o->via.str.size);
 	out[o->via.str.size] = 0;
