@@ -225,8 +225,11 @@ enum gm_err config_load(struct config *c, const char *path, bool optional, char 
 	}
 	int rc = ini_parse_stream(read_line, &ps, on_kv, &ps);
 	fclose(ps.f);
-	if (ps.failed)
+	if (ps.failed) {
+		/* it quotes the file's names and values onto gridnode's stderr */
+		log_clean(err);
 		return GM_E_INVAL;
+	}
 	if (rc < 0) {
 		snprintf(err, errlen, "%s: cannot read", path);
 		return GM_E_IO;

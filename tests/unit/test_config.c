@@ -103,6 +103,9 @@ static void t_bad_files(void)
 		{ "poll_s = 5\n", 1, "unknown setting [] poll_s" },
 		{ "[sync]\npoll_s 5\n", 2, "not an INI line" },
 		{ "[sync]\npoll_s = 5\npoll_s = 0\n", 3, "poll_s: '0'" },
+		/* control characters quoted from the file (crash-ctrl-in-message) */
+		{ "[node]\nmax\x7fkb = 1\n", 2, "unknown setting [node] max?kb" },
+		{ "[node]\nlog_level = de\x1b[2Jbug\n", 2, "log_level: 'de?[2Jbug' is not" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct config c, before;
