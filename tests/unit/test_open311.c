@@ -273,18 +273,21 @@ static void t_la311_rows(void)
 		 "1 103,Bulky Items,Open,1/2/20 9:15,,,,Call,BOS,,,,,\n"
 		 "1-104,Bulky Items,Open,1/2/20 9:15,,,,Call,BOS,95,10,,,\n"
 		 "1-105,Dead Animal Removal,Cancelled,1/2/2020 23:59:30,1/3/20 8:00,,,Email,BOS,,,,"
-		 "Harbor APC,\n", head);
+		 "Harbor APC,\n"
+		 "1-106,Bulky Items,Open,\"1/2/20\n\x1b[2J9:15\",,,,Call,BOS,,,,,\n", head);
 	snprintf(path, sizeof(path), "%s.csv", t_tmpdir("la"));
 	write_file(path, csv);
 	CU_ASSERT_EQUAL(la311_import(st, path, -8 * 60, line_cb, &l, &s, err, sizeof(err)), GM_OK);
-	CU_ASSERT_EQUAL(s.rows, 6);
+	CU_ASSERT_EQUAL(s.rows, 7);
 	CU_ASSERT_EQUAL(s.created, 2);
-	CU_ASSERT_EQUAL(s.refused, 4);
+	CU_ASSERT_EQUAL(s.refused, 5);
 	/* each refusal names its line */
 	CU_ASSERT(strstr(l.text, ":3: createddate") != NULL);
 	CU_ASSERT(strstr(l.text, ":4: status 'Lost'") != NULL);
 	CU_ASSERT(strstr(l.text, ":5: srnumber") != NULL);
 	CU_ASSERT(strstr(l.text, ":6: latitude") != NULL);
+	/* one printable line, whatever the field (crash-ctrl-in-message) */
+	CU_ASSERT(strstr(l.text, ":8: createddate '1/2/20 ?[2J9:15' is not") != NULL);
 
 	struct store_rec r;
 	store_rec_init(&r);
