@@ -386,7 +386,9 @@ static bool to_ticket(struct im *m, size_t idx, json_t *req, struct tki_ticket *
 		refuse(m, idx, id, "status %s contradicts status_notes %s", gs, final);
 		return false;
 	}
-	if (!strcmp(final, "closed") && !closed_at)
+	/* a foreign closed request closed when it was last updated; ours says
+	 * "no closed time" by leaving closed_datetime out, as for deadlines */
+	if (!strcmp(final, "closed") && !closed_at && !ext)
 		closed_at = times[1];
 	char when[26];
 	cal_iso(&m->cal, t->created, when);

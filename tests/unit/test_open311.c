@@ -245,6 +245,31 @@ static void t_bad_requests(void)
 	store_close(st);
 }
 
+/* tests/fuzz/open311_import/crash-closed-without-time: a ticket closed with
+ * no closed time read back its own export as closed at its last change */
+static void t_closed_without_time(void)
+{
+	struct store *st = node("440106");
+	struct o311_stats s;
+	char path[600], err[512];
+	const struct tk k = { "440106-000009", "440106012023001",
+			      { gm_text("0102"), gm_text("closed, no time"), gm_nil(), gm_nil(),
+				gm_nil(), gm_nil(), gm_text("hotline"), gm_nil(), gm_text("closed"),
+				gm_nil(), gm_nil(), gm_int(1704078000), gm_nil() } };
+	CU_ASSERT_FATAL(store_begin(st) == GM_OK);
+	put(st, &k);
+	CU_ASSERT_FATAL(store_commit(st) == GM_OK);
+	snprintf(path, sizeof(path), "%s.json", t_tmpdir("o311-closed"));
+	FILE *f = fopen(path, "w");
+	CU_ASSERT_FATAL(f != NULL);
+	CU_ASSERT_EQUAL(open311_export(st, f, &s), GM_OK);
+	fclose(f);
+	CU_ASSERT_EQUAL(open311_import(st, path, "O311", NULL, NULL, &s, err, sizeof(err)), GM_OK);
+	CU_ASSERT_EQUAL(s.unchanged, 1);
+	CU_ASSERT_EQUAL(s.updated, 0);
+	store_close(st);
+}
+
 struct lines {
 	char text[4096];
 };
@@ -326,6 +351,7 @@ void t_init_open311_tests(void)
 	static const struct t_case cases[] = {
 		{ "Open311 export, import, re-import", t_round_trip },
 		{ "Open311 bad requests and bad files", t_bad_requests },
+		{ "Open311: closed with no closed time reads back unchanged", t_closed_without_time },
 		{ "LA 311 CSV rows, refusals by line", t_la311_rows },
 		{ NULL, NULL },
 	};
