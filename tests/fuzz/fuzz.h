@@ -4,11 +4,13 @@
  * Each harness tests/fuzz/<name>.c feeds one decoder that takes bytes from
  * outside (a peer, an import file, a damaged disk); its seed corpus is
  * tests/fuzz/<name>/ (made by gen_corpus from the real encoders, plus every
- * input that once crashed it).  `make fuzz-smoke` runs each for a few
- * seconds, `make fuzz` for FUZZ_SECONDS.
+ * input that once crashed it, as crash-<what>).  `make fuzz-smoke` runs
+ * each for a few seconds, `make fuzz` for FUZZ_SECONDS.  The helpers
+ * tests/fuzz/fuzz_*.c are linked into every harness and into gen_corpus.
  *
  * Harnesses that need a store get a fresh copy of one template store per
- * input, so every finding reproduces from its input alone:
+ * input (view_query, which only reads, keeps one), so every finding
+ * reproduces from its input alone:
  *   the street node 440106012, its reference tables, the grid's export
  *   tests/fuzz/store_template.gmx applied, and a few unsealed local
  *   changes (fuzz_template_build).
@@ -68,6 +70,8 @@ const char *fuzz_write(const char *name, const uint8_t *data, size_t size);
 
 /* Fails unless msg is one line without control characters (it goes to a log). */
 void fuzz_one_line(const char *msg);
+/* An importer's message callback: counts into *(unsigned *)ctx, checks one line. */
+void fuzz_on_msg(void *ctx, const char *msg);
 
 /* The digest of everything in the store; fails if there is none. */
 void fuzz_digest(struct store *st, uint8_t d[32]);

@@ -337,6 +337,24 @@ static void make_cert(const char *code, int level, const uint8_t pk[CERT_PK_BYTE
 	cert_finish(out, c.sig);
 }
 
+/* The package certs[n]'s parent hands it: the chain above it, the root
+ * key, and the street key when a street enrols a grid. */
+static void write_package(const char *name, const struct gm_buf *certs, unsigned n,
+			  const uint8_t root[CERT_PK_BYTES], const uint8_t *sealed, struct gm_buf *b)
+{
+	struct enrol_pkg k = { .cert = certs[n].p, .certlen = certs[n].len, .nchain = n,
+			       .street_key = sealed,
+			       .street_keylen = sealed ? STREET_KEY_SEALED_BYTES : 0 };
+	for (unsigned i = 0; i < n; i++) {
+		k.chain[i] = certs[n - 1 - i].p;
+		k.chainlen[i] = certs[n - 1 - i].len;
+	}
+	memcpy(k.root_pk, root, CERT_PK_BYTES);
+	if (enrol_pkg_encode(&k, b))
+		die(name, "out of memory");
+	write_file("cert_decode", name, b->p, b->len);
+}
+
 /* A city -> district -> street -> grid chain, the grid's request, the
  * packages a street and a district hand out, and the grid's chain file. */
 static void write_certs(void)
@@ -370,28 +388,18 @@ static void write_certs(void)
 	uint8_t sealed[STREET_KEY_SEALED_BYTES];
 	for (size_t i = 0; i < sizeof(sealed); i++)
 		sealed[i] = (uint8_t)(i * 37 + 11);
-	struct enrol_pkg k = { .cert = c[3].p, .certlen = c[3].len, .nchain = 3,
-			       .street_key = sealed, .street_keylen = sizeof(sealed) };
-	for (unsigned i = 0; i < 3; i++) {
-		k.chain[i] = c[2 - i].p;
-		k.chainlen[i] = c[2 - i].len;
-	}
-	memcpy(k.root_pk, pk[0], CERT_PK_BYTES);
-	if (enrol_pkg_encode(&k, &b))
-		die("package", "out of memory");
-	write_file("cert_decode", "seed-package-grid", b.p, b.len);
-	if (cert_chain_encode(k.chain, k.chainlen, k.nchain, &b))
+	write_package("seed-package-grid", c, 3, pk[0], sealed, &b);
+	/* the chain file the grid keeps from it */
+	struct enrol_pkg k;
+	struct gm_buf chain;
+	gm_buf_init(&chain);
+	if (enrol_pkg_decode(b.p, b.len, &k) ||
+	    cert_chain_encode(k.chain, k.chainlen, k.nchain, &chain))
 		die("chain", "out of memory");
-	write_file("cert_decode", "seed-chain-grid", b.p, b.len);
-	struct enrol_pkg ks = { .cert = c[2].p, .certlen = c[2].len, .nchain = 2 };
-	for (unsigned i = 0; i < 2; i++) {
-		ks.chain[i] = c[1 - i].p;
-		ks.chainlen[i] = c[1 - i].len;
-	}
-	memcpy(ks.root_pk, pk[0], CERT_PK_BYTES);
-	if (enrol_pkg_encode(&ks, &b))
-		die("package", "out of memory");
-	write_file("cert_decode", "seed-package-street", b.p, b.len);
+	enrol_pkg_free(&k);
+	write_file("cert_decode", "seed-chain-grid", chain.p, chain.len);
+	gm_buf_free(&chain);
+	write_package("seed-package-street", c, 2, pk[0], NULL, &b);
 	for (int i = 0; i < 4; i++)
 		gm_buf_free(&c[i]);
 	gm_buf_free(&b);

@@ -15,18 +15,11 @@
 
 #define LA_UTC_OFFSET (-8 * 60)
 
-static void on_msg(void *ctx, const char *msg)
-{
-	unsigned *n = ctx;
-	(*n)++;
-	fuzz_one_line(msg);
-}
-
 static enum gm_err import(struct store *st, const char *path, struct la311_stats *s)
 {
 	char err[512] = "";
 	unsigned msgs = 0;
-	enum gm_err e = la311_import(st, path, LA_UTC_OFFSET, on_msg, &msgs, s, err, sizeof(err));
+	enum gm_err e = la311_import(st, path, LA_UTC_OFFSET, fuzz_on_msg, &msgs, s, err, sizeof(err));
 	if (e && e != GM_E_MALFORMED)
 		fuzz_fail("import: %s: %s", gm_strerror(e), err);
 	if (e)

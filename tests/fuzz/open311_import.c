@@ -16,18 +16,11 @@
 #include "fuzz.h"
 #include "../../node/open311.h"
 
-static void on_msg(void *ctx, const char *msg)
-{
-	unsigned *n = ctx;
-	(*n)++;
-	fuzz_one_line(msg);
-}
-
 static enum gm_err import(struct store *st, const char *path, struct o311_stats *s)
 {
 	char err[512] = "";
 	unsigned msgs = 0;
-	enum gm_err e = open311_import(st, path, "O311", on_msg, &msgs, s, err, sizeof(err));
+	enum gm_err e = open311_import(st, path, "O311", fuzz_on_msg, &msgs, s, err, sizeof(err));
 	if (e && e != GM_E_MALFORMED)
 		fuzz_fail("import: %s: %s", gm_strerror(e), err);
 	if (e)
