@@ -22,8 +22,10 @@ static enum gm_err import(struct store *st, const char *path, struct la311_stats
 	enum gm_err e = la311_import(st, path, LA_UTC_OFFSET, fuzz_on_msg, &msgs, s, err, sizeof(err));
 	if (e && e != GM_E_MALFORMED)
 		fuzz_fail("import: %s: %s", gm_strerror(e), err);
-	if (e)
+	if (e) {
+		fuzz_one_line(err);
 		return e;
+	}
 	if (s->created + s->updated + s->unchanged + s->refused != s->rows || msgs != s->refused)
 		fuzz_fail("import: %u rows, %u created %u updated %u unchanged %u refused,"
 			  " %u messages", s->rows, s->created, s->updated, s->unchanged, s->refused,

@@ -23,8 +23,10 @@ static enum gm_err import(struct store *st, const char *path, struct o311_stats 
 	enum gm_err e = open311_import(st, path, "O311", fuzz_on_msg, &msgs, s, err, sizeof(err));
 	if (e && e != GM_E_MALFORMED)
 		fuzz_fail("import: %s: %s", gm_strerror(e), err);
-	if (e)
+	if (e) {
+		fuzz_one_line(err);
 		return e;
+	}
 	if (s->created + s->updated + s->unchanged + s->refused != s->requests ||
 	    msgs != s->refused)
 		fuzz_fail("import: %u requests, %u created %u updated %u unchanged %u refused,"

@@ -281,6 +281,23 @@ static void line_cb(void *ctx, const char *msg)
 	strcat(l->text, "\n");
 }
 
+/* tests/fuzz/open311_import/crash-ctrl-in-message: a refusal quotes the
+ * request's fields, and stays one printable line */
+static void t_o311_message_clean(void)
+{
+	struct store *st = node("440106");
+	char path[600], err[512];
+	struct o311_stats s;
+	struct lines l = { "" };
+	snprintf(path, sizeof(path), "%s.json", t_tmpdir("o311-ctrl"));
+	write_file(path, "[{\"service_request_id\":\"c1\",\"service_code\":\"0102\","
+			 "\"status\":\"open\",\"requested_datetime\":\"2024\\u001b[2J\\n01\"}]");
+	CU_ASSERT_EQUAL(open311_import(st, path, "X", line_cb, &l, &s, err, sizeof(err)), GM_OK);
+	CU_ASSERT_EQUAL(s.refused, 1);
+	CU_ASSERT(strstr(l.text, "requested_datetime '2024?[2J 01' is not ISO 8601\n") != NULL);
+	store_close(st);
+}
+
 static void t_la311_rows(void)
 {
 	struct store *st = node("4401");
@@ -352,6 +369,7 @@ void t_init_open311_tests(void)
 		{ "Open311 export, import, re-import", t_round_trip },
 		{ "Open311 bad requests and bad files", t_bad_requests },
 		{ "Open311: closed with no closed time reads back unchanged", t_closed_without_time },
+		{ "Open311 refusals are one printable line", t_o311_message_clean },
 		{ "LA 311 CSV rows, refusals by line", t_la311_rows },
 		{ NULL, NULL },
 	};
