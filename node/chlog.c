@@ -597,20 +597,7 @@ void chlog_pack_vals(struct gm_buf *b, const struct gm_value *vals, uint64_t mas
 	for (unsigned j = 0; j < ncols; j++) {
 		if (!((mask >> j) & 1))
 			continue;
-		const struct gm_value *v = &vals[j];
-		switch (v->type) {
-		case GM_INT:
-			msgpack_pack_int64(&pk, v->i);
-			break;
-		case GM_REAL:
-			msgpack_pack_double(&pk, v->d);
-			break;
-		case GM_TEXT:
-			gm_pack_str(&pk, v->s, v->len);
-			break;
-		default:
-			msgpack_pack_nil(&pk);
-		}
+		gm_pack_value(&pk, &vals[j]);
 	}
 }
 
