@@ -546,8 +546,8 @@ static enum linksm_result on_pull_reply(struct link *l, const uint8_t *p, size_t
 		if (store_meta_set_int(l->st, "reclaim", 0))
 			log_err("saving reclaim state: %s", store_errmsg(l->st));
 		else
-			log_notice("restored node back in step: the parent sent back what it had"
-				   " from us after the backup");
+			log_notice("back in step: the parent sent back what it had from this"
+				   " node's code (after a restore or a new key)");
 		l->reclaiming = false;
 	}
 	return LR_OK;
