@@ -444,9 +444,11 @@ static void session_gone(struct server *srv, coap_session_t *s);
 
 /*
  * Why a handshake probably failed: the peer's key is not the one
- * certified for the code it claimed.  A code with a revoked key is most
- * likely that device (a lost laptop come back), and the operator should
- * know which key it was.
+ * certified for the code it claimed (a code with a revoked key: most
+ * likely that device, a lost laptop come back, and the operator should
+ * know which key it was), or the peer derived the link key from an
+ * earlier certificate of ours (we were re-keyed and it was not enrolled
+ * again).
  */
 static void handshake_failure(struct server *srv, coap_session_t *s, const char *addr,
 			      char *out, size_t len)
@@ -460,11 +462,11 @@ static void handshake_failure(struct server *srv, coap_session_t *s, const char 
 	memcpy(code, idn->s, idn->length);
 	code[idn->length] = 0;
 	if (identity_last_revoked(srv->st, code, revoked, sizeof(revoked)))
-		snprintf(out, len, "%s claiming %s with a key other than its current one; %s", addr,
-			 code, revoked);
+		snprintf(out, len, "%s claiming %s: not its current key (%s), or it holds an"
+			 " earlier key of ours", addr, code, revoked);
 	else
-		snprintf(out, len, "%s claiming %s with a key other than its current one (a copied"
-			 " directory, a key made again?)", addr, code);
+		snprintf(out, len, "%s claiming %s: not its current key (a copied directory, a key"
+			 " made again?), or it holds an earlier key of ours", addr, code);
 }
 
 static int on_event(coap_session_t *s, const coap_event_t ev)
