@@ -355,8 +355,13 @@ static void h_up(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 			   (unsigned long long)in.applied);
 	ack.applied = in.batches + in.dup;
 	ack.refused = in.refused;
-	/* a refused batch is not acknowledged: the child keeps it and says so */
-	ack.acked = in.refused ? -1 : in.upto;
+	/*
+	 * A refused batch is not acknowledged: the child keeps it and tries
+	 * again (a clock that was ahead, a certificate still on its way).
+	 * Batches signed by a key revoked before they were stamped can never
+	 * be taken: acknowledged (and counted), they do not hold the rest up.
+	 */
+	ack.acked = in.refused > in.revoked ? -1 : in.upto;
 	gm_buf_init(&b);
 	if (wire_ack_encode(&b, &ack)) {
 		gm_buf_free(&b);

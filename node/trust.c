@@ -308,7 +308,7 @@ static enum gm_err cert_ok(struct identity *id, struct store *st, const struct c
 	int64_t at = identity_revoked_at(st, code, c->pk, reason, sizeof(reason));
 	if (at && t >= (uint64_t)at) {
 		revoked_msg(code, c->pk, at, reason, why, whylen);
-		return GM_E_AUTH;
+		return GM_E_REVOKED;
 	}
 	return GM_OK;
 }

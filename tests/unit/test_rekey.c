@@ -11,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include "test_tree.h"
+#include "../../node/exchange.h"
 #include "../../node/recid.h"
 #include "../../node/store_int.h"
+#include "../../proto/bundle.h"
 #include "../../proto/cert.h"
 #include "../../sync/hlc.h"
 
@@ -151,17 +153,17 @@ static void t_revoked_before_and_after(void)
 	CU_ASSERT_FATAL(revoke(&street, H, NULL, 0, "laptop lost") == GM_OK);
 	ticket_by(H, h.sk, hlc_wall_ms() / 1000 + 2, "a thief's edit", &h_after);
 	CU_ASSERT_EQUAL(apply(&street, &h_before, why, sizeof(why)), GM_OK);
-	CU_ASSERT_EQUAL(apply(&street, &h_after, why, sizeof(why)), GM_E_AUTH);
+	CU_ASSERT_EQUAL(apply(&street, &h_after, why, sizeof(why)), GM_E_REVOKED);
 	/* the refusal says which key and since when */
 	CU_ASSERT_PTR_NOT_NULL(strstr(why, prefix_of(&h)));
 	CU_ASSERT_PTR_NOT_NULL(strstr(why, "revoked at"));
 	CU_ASSERT(t_carry(&street, &district));
 	CU_ASSERT_EQUAL(apply(&district, &h_before, why, sizeof(why)), GM_OK);
-	CU_ASSERT_EQUAL(apply(&district, &h_after, why, sizeof(why)), GM_E_AUTH);
+	CU_ASSERT_EQUAL(apply(&district, &h_after, why, sizeof(why)), GM_E_REVOKED);
 	/* a revoked key links no more */
 	uint8_t pk[32];
 	CU_ASSERT_EQUAL(identity_trusted_pk(street.id, street.st, H, pk, why, sizeof(why)),
-			GM_E_AUTH);
+			GM_E_REVOKED);
 	/* a later revocation of the same key never moves its time later */
 	CU_ASSERT_FATAL(revoke(&street, H, prefix_of(&h), 0, "again") == GM_OK);
 	struct gm_buf b;
@@ -172,7 +174,7 @@ static void t_revoked_before_and_after(void)
 	CU_ASSERT_FATAL(revoke(&street, H, prefix_of(&h), (int64_t)now_s - 15,
 			       "found edits of ours we did not make") == GM_OK);
 	ticket_by(H, h.sk, now_s - 12, "after the cut", &b);
-	CU_ASSERT_EQUAL(apply(&street, &b, why, sizeof(why)), GM_E_AUTH);
+	CU_ASSERT_EQUAL(apply(&street, &b, why, sizeof(why)), GM_E_REVOKED);
 	gm_buf_free(&b);
 	/* bad arguments */
 	CU_ASSERT_EQUAL(revoke(&street, H, "00", 0, ""),
@@ -206,10 +208,10 @@ static void t_two_revocations_hold(void)
 	/* both revocations hold, at both nodes */
 	struct t_node *at[] = { &street, &district };
 	for (int i = 0; i < 2; i++) {
-		CU_ASSERT_EQUAL(apply(at[i], &h_after, why, sizeof(why)), GM_E_AUTH);
+		CU_ASSERT_EQUAL(apply(at[i], &h_after, why, sizeof(why)), GM_E_REVOKED);
 		CU_ASSERT_PTR_NOT_NULL(strstr(why, prefix_of(&h)));
 		ticket_by(H, hn.sk, hlc_wall_ms() / 1000 + 2, "a second thief", &b);
-		CU_ASSERT_EQUAL(apply(at[i], &b, why, sizeof(why)), GM_E_AUTH);
+		CU_ASSERT_EQUAL(apply(at[i], &b, why, sizeof(why)), GM_E_REVOKED);
 		CU_ASSERT_PTR_NOT_NULL(strstr(why, prefix_of(&hn)));
 		CU_ASSERT_PTR_NOT_NULL(strstr(why, "lost again"));
 	}
@@ -217,7 +219,20 @@ static void t_two_revocations_hold(void)
 	t_node_make(&hn2, LEVEL_GRID, H);
 	CU_ASSERT_TRUE(t_node_enrol(&street, &hn2));
 	ticket_by(H, hn2.sk, now_s, "third time lucky", &b);
-	CU_ASSERT_EQUAL(apply(&street, &b, why, sizeof(why)), GM_OK);
+	/* in one bundle with a revoked key's batch: that one is refused for
+	 * good (a push is acknowledged past it), the other applies */
+	const uint8_t *bodies[2] = { h_after.p, b.p };
+	size_t lens[2] = { h_after.len, b.len };
+	struct gm_buf bundle;
+	struct exchange_in in;
+	gm_buf_init(&bundle);
+	CU_ASSERT_FATAL(bundle_encode(&bundle, H, 0, 2, 2, bodies, lens) == GM_OK);
+	CU_ASSERT_EQUAL(exchange_apply(street.st, bundle.p, bundle.len, LINK_IMPORT, 1 << 20, &in),
+			GM_OK);
+	CU_ASSERT_EQUAL(in.batches, 1);
+	CU_ASSERT_EQUAL(in.refused, 1);
+	CU_ASSERT_EQUAL(in.revoked, 1);
+	gm_buf_free(&bundle);
 	store_rec_free(&r);
 	gm_buf_free(&b);
 }
@@ -273,7 +288,7 @@ static void t_street_rekeyed(void)
 	crypto_sign_keypair(fpk, fsk);
 	plant_cert(&city, "440106012001007", street.sk, now_s - 50, fpk);
 	ticket_by("440106012001007", fsk, now_s - 3, "a forged grid", &b);
-	CU_ASSERT_EQUAL(apply(&city, &b, why, sizeof(why)), GM_E_AUTH);
+	CU_ASSERT_EQUAL(apply(&city, &b, why, sizeof(why)), GM_E_REVOKED);
 	CU_ASSERT_PTR_NOT_NULL(strstr(why, "revoked at"));
 	/* one it issued before the cut still counts (the documented trade-off) */
 	plant_cert(&city, "440106012001008", street.sk, now_s - 200, fpk);
@@ -282,7 +297,7 @@ static void t_street_rekeyed(void)
 	/* so is every certificate the old key issued after the cut, gn's too:
 	 * such grids are enrolled again by the new server (same key) */
 	ticket_by(G, gn.sk, now_s - 2, "after the cut", &b);
-	CU_ASSERT_EQUAL(apply(&city, &b, why, sizeof(why)), GM_E_AUTH);
+	CU_ASSERT_EQUAL(apply(&city, &b, why, sizeof(why)), GM_E_REVOKED);
 	CU_ASSERT_FALSE(t_node_enrol(&sn, &gn));
 	CU_ASSERT(t_carry(&sn, &district));
 	CU_ASSERT(t_carry(&district, &city));

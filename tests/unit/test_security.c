@@ -339,7 +339,7 @@ static void t_revoked(void)
 	c.sk = g2.sk;
 	gm_buf_init(&b);
 	t_craft(&c, &b);
-	expect(&street, b.p, b.len, GM_E_AUTH, "revoked");
+	expect(&street, b.p, b.len, GM_E_REVOKED, "revoked");
 	gm_buf_free(&b);
 }
 
