@@ -44,6 +44,15 @@ grep -q "this replaces key $old_key of $G" "$T/enrol.out" || fail "no replacemen
 secure gn
 ctl "$T/s" certs | tee "$T/certs.out"
 grep -q "key $old_key  revoked from" "$T/certs.out" || fail "certs does not show the revoked key"
+ctl "$T/s" --json certs | python3 -c '
+import json, sys
+g = [c for c in json.load(sys.stdin) if c["code"] == sys.argv[1]][0]
+keys = {k["key"]: k for k in g["keys"]}
+assert g["trusted"], g
+assert len(keys) == 2, keys
+assert keys[sys.argv[2]]["revoked_at"] > 0 and not keys[sys.argv[2]]["current"], keys
+assert [k for k in keys.values() if k["current"] and not k["revoked_at"]], keys
+' $G "$old_key" || fail "certs --json: the keys of $G"
 
 say "before its first sync it issues no id"
 expect_fail ctl "$T/gn" ticket add --category 0102 --title "too early" >"$T/early.out"
