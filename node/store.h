@@ -104,6 +104,8 @@ GM_WUR enum gm_err store_put(struct store *st, const struct store_write *w, uint
 
 /* Next value of a named per-node counter (ticket ids...), in the txn. */
 GM_WUR enum gm_err store_next_seq(struct store *st, const char *name, int64_t *out);
+/* Moves that counter on so its next value is above v (never back), in the txn. */
+GM_WUR enum gm_err store_seq_at_least(struct store *st, const char *name, int64_t v);
 
 /* ----------------------------------------------------------------- reads */
 

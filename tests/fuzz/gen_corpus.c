@@ -20,7 +20,9 @@
 #include <sys/stat.h>
 #include <zstd.h>
 #include <sqlite3.h>
+#include <sodium.h>
 #include "fuzz.h"
+#include "../../proto/cert.h"
 #include "../../node/exchange.h"
 #include "../../node/tickets.h"
 
@@ -301,6 +303,92 @@ static void write_csv(const char *data)
 	write_file("csvread", "seed-too-wide", wide, n);
 }
 
+/* enrol_decode's inputs start with a byte that picks the decoder */
+static void write_enrol(const char *name, uint8_t which, const struct gm_buf *b)
+{
+	uint8_t *buf = malloc(b->len + 1);
+	if (!buf)
+		die(name, "out of memory");
+	buf[0] = which;
+	memcpy(buf + 1, b->p, b->len);
+	write_file("enrol_decode", name, buf, b->len + 1);
+	free(buf);
+}
+
+/* A certificate of code (level lv) for the key of `seed`, signed with signer_sk. */
+static void make_cert(const char *code, uint8_t lv, uint8_t seed, const char *issuer,
+		      const uint8_t *signer_sk, struct gm_buf *out)
+{
+	struct cert c;
+	uint8_t s[crypto_sign_SEEDBYTES], sk[crypto_sign_SECRETKEYBYTES];
+	memset(&c, 0, sizeof(c));
+	memset(s, seed, sizeof(s));
+	crypto_sign_seed_keypair(c.pk, sk, s);
+	snprintf(c.code, sizeof(c.code), "%s", code);
+	snprintf(c.issuer, sizeof(c.issuer), "%s", issuer);
+	c.level = lv;
+	c.not_before = FUZZ_GEN_WALL_MS / 1000;
+	c.not_after = c.not_before + 365 * 86400;
+	if (cert_encode_tbs(&c, out))
+		die(code, "certificate");
+	crypto_sign_detached(c.sig, NULL, out->p, out->len, signer_sk ? signer_sk : sk);
+	cert_finish(out, c.sig);
+}
+
+/* Enrolment messages from deterministic keys: the same bytes every run. */
+static void enrol_seeds(void)
+{
+	struct gm_buf city, street, grid, b;
+	uint8_t s[crypto_sign_SEEDBYTES], pk[CERT_PK_BYTES], csk[crypto_sign_SECRETKEYBYTES],
+		ssk[crypto_sign_SECRETKEYBYTES], gsk[crypto_sign_SECRETKEYBYTES];
+	uint8_t sealed[STREET_KEY_SEALED_BYTES], old[CERT_PK_BYTES];
+	gm_buf_init(&city);
+	gm_buf_init(&street);
+	gm_buf_init(&grid);
+	gm_buf_init(&b);
+	memset(s, 1, sizeof(s));
+	crypto_sign_seed_keypair(pk, csk, s);
+	memset(s, 3, sizeof(s));
+	crypto_sign_seed_keypair(pk, ssk, s);
+	memset(s, 4, sizeof(s));
+	crypto_sign_seed_keypair(pk, gsk, s);
+	make_cert("4401", 1, 1, "4401", NULL, &city);
+	make_cert(FUZZ_STREET, 3, 3, "440106", csk, &street);
+	make_cert(FUZZ_GRID, 4, 4, FUZZ_STREET, ssk, &grid);
+	write_enrol("seed-cert", 0, &grid);
+	write_enrol("seed-cert-city", 0, &city);
+	struct enrol_req r = { .level = 4 };
+	snprintf(r.code, sizeof(r.code), "%s", FUZZ_GRID);
+	memcpy(r.pk, pk, CERT_PK_BYTES);
+	if (enrol_req_encode_tbs(&r, &b))
+		die("request", "encode");
+	crypto_sign_detached(r.sig, NULL, b.p, b.len, gsk);
+	cert_finish(&b, r.sig);
+	write_enrol("seed-request", 1, &b);
+	struct enrol_pkg k = { .cert = grid.p, .certlen = grid.len, .nchain = 2,
+			       .chain = { street.p, city.p }, .chainlen = { street.len, city.len } };
+	memset(k.root_pk, 1, CERT_PK_BYTES);
+	memset(sealed, 5, sizeof(sealed));
+	k.street_key = sealed;
+	k.street_keylen = sizeof(sealed);
+	if (enrol_pkg_encode(&k, &b))
+		die("package", "encode");
+	write_enrol("seed-package", 2, &b);
+	memset(old, 6, sizeof(old));
+	k.replaces = old;
+	k.street_key = NULL;
+	if (enrol_pkg_encode(&k, &b))
+		die("package", "encode");
+	write_enrol("seed-package-replacement", 2, &b);
+	if (cert_chain_encode(k.chain, k.chainlen, k.nchain, &b))
+		die("chain", "encode");
+	write_enrol("seed-chain", 3, &b);
+	gm_buf_free(&city);
+	gm_buf_free(&street);
+	gm_buf_free(&grid);
+	gm_buf_free(&b);
+}
+
 int main(int argc, char **argv)
 {
 	struct gm_buf b;
@@ -359,6 +447,7 @@ int main(int argc, char **argv)
 	/* the grid's phase two: entries that keep overwritten values */
 	write_pages("grid", "grid", 18);
 	write_csv(data);
+	enrol_seeds();
 
 	store_close(g);
 	store_close(d);
