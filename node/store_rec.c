@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "store_int.h"
+#include "../proto/mpw.h"
 
 #define COL0 5   /* first data column in sel_key / sel_rid / ins */
 
@@ -297,7 +298,6 @@ enum gm_err store_save(struct store *st, const struct store_rec *r)
  */
 static void pack_old(struct gm_buf *b, const struct store_rec *r, uint64_t won)
 {
-	msgpack_packer pk;
 	struct clk uniq[ROWCLK_MAX_COLS];
 	uint64_t masks[ROWCLK_MAX_COLS];
 	unsigned k = 0;
@@ -316,13 +316,17 @@ static void pack_old(struct gm_buf *b, const struct store_rec *r, uint64_t won)
 	}
 	if (!k)
 		return;
-	gm_buf_packer(b, &pk);
-	msgpack_pack_array(&pk, k);
+	uint8_t *p = mpw_begin(b, MPW_MAX_HEAD);
+	if (!p)
+		return;
+	mpw_end(b, mpw_array(p, k));
 	for (unsigned u = 0; u < k; u++) {
-		msgpack_pack_array(&pk, 4);
-		msgpack_pack_uint64(&pk, uniq[u].t);
-		msgpack_pack_uint64(&pk, uniq[u].node);
-		msgpack_pack_uint64(&pk, masks[u]);
+		if (!(p = mpw_begin(b, 1 + 3 * MPW_MAX_INT)))
+			return;
+		p = mpw_array(p, 4);
+		p = mpw_uint(p, uniq[u].t);
+		p = mpw_uint(p, uniq[u].node);
+		mpw_end(b, mpw_uint(p, masks[u]));
 		chlog_pack_vals(b, r->vals, masks[u], r->tab->ncols);
 	}
 }
