@@ -165,6 +165,10 @@ static enum gm_err prepare_table(struct store *st, const struct table_def *t)
 	enum gm_err e;
 	char head[128];
 
+	ts->required = 0;
+	for (unsigned j = 0; j < t->ncols; j++)
+		if (t->cols[j].flags & COL_REQUIRED)
+			ts->required |= 1ull << j;
 	gm_buf_init(&b);
 	snprintf(head, sizeof(head), "SELECT rowid, _scope, _clk, _del, _last, ");
 	gm_buf_append(&b, head, strlen(head));

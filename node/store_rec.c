@@ -156,7 +156,7 @@ enum gm_err store_load(struct store *st, const struct table_def *tab, const char
 	store_copy_str(r->scope, sizeof(r->scope), (const char *)sqlite3_column_text(s, 1),
 		 (size_t)sqlite3_column_bytes(s, 1));
 	if (!rowclk_decode(sqlite3_column_blob(s, 2), (size_t)sqlite3_column_bytes(s, 2),
-			   tab->ncols, store_home(r->scope), &r->rc)) {
+			   tab->ncols, store_home_of(st, r->scope), &r->rc)) {
 		e = store_fail(st, GM_E_MALFORMED, "%s %s: corrupt clock blob", tab->name, r->key);
 		goto out_reset;
 	}
@@ -175,12 +175,22 @@ out_reset:
 	return e;
 }
 
-/* The cached statement writing `mask` columns of r's table, made if new. */
+/* Cache key of the statements writing a tombstone: no column mask has
+ * this bit (ROWCLK_MAX_COLS < 63). */
+#define MASK_TOMBSTONE (1ull << 63)
+
+/*
+ * The cached statement writing `mask` columns of r's table, made if new.
+ * A live row names its clock and leaves _del alone (NULL: a record never
+ * comes back from a tombstone); a tombstone names _del and writes NULL
+ * into the clock and every column it names, without binding them.
+ */
 static sqlite3_stmt *masked(struct store *st, const struct table_def *tab, bool insert,
 			    uint64_t mask)
 {
 	struct tab_stmts *ts = &st->tabs[tab->id];
 	struct masked_stmt *c = insert ? ts->ins : ts->upd, *victim = &c[0];
+	bool tomb = mask & MASK_TOMBSTONE;
 	struct gm_buf b;
 	char head[160];
 	ts->tick++;
@@ -194,7 +204,8 @@ static sqlite3_stmt *masked(struct store *st, const struct table_def *tab, bool 
 	}
 	gm_buf_init(&b);
 	if (insert) {
-		snprintf(head, sizeof(head), "INSERT INTO %s(id, _scope, _clk, _del, _last", tab->name);
+		snprintf(head, sizeof(head), "INSERT INTO %s(id, _scope, %s, _last", tab->name,
+			 tomb ? "_del" : "_clk");
 		gm_buf_append(&b, head, strlen(head));
 		for (unsigned j = 0; j < tab->ncols; j++) {
 			if (!((mask >> j) & 1))
@@ -202,20 +213,21 @@ static sqlite3_stmt *masked(struct store *st, const struct table_def *tab, bool 
 			gm_buf_append(&b, ", ", 2);
 			gm_buf_append(&b, tab->cols[j].name, strlen(tab->cols[j].name));
 		}
-		gm_buf_append(&b, ") VALUES(?,?,?,?,?", 18);
+		gm_buf_append(&b, ") VALUES(?,?,?,?", 16);
 		for (unsigned j = 0; j < tab->ncols; j++)
 			if ((mask >> j) & 1)
-				gm_buf_append(&b, ",?", 2);
+				gm_buf_append(&b, tomb ? ",NULL" : ",?", tomb ? 5 : 2);
 		gm_buf_append(&b, ")", 2);
 	} else {
-		snprintf(head, sizeof(head), "UPDATE %s SET _clk=?, _del=?, _last=?", tab->name);
+		snprintf(head, sizeof(head), "UPDATE %s SET %s, _last=?", tab->name,
+			 tomb ? "_clk=NULL, _del=?" : "_clk=?");
 		gm_buf_append(&b, head, strlen(head));
 		for (unsigned j = 0; j < tab->ncols; j++) {
 			if (!((mask >> j) & 1))
 				continue;
 			gm_buf_append(&b, ", ", 2);
 			gm_buf_append(&b, tab->cols[j].name, strlen(tab->cols[j].name));
-			gm_buf_append(&b, "=?", 2);
+			gm_buf_append(&b, tomb ? "=NULL" : "=?", tomb ? 5 : 2);
 		}
 		gm_buf_append(&b, " WHERE rowid=?", 15);
 	}
@@ -236,45 +248,34 @@ static sqlite3_stmt *masked(struct store *st, const struct table_def *tab, bool 
 enum gm_err store_save_cols(struct store *st, const struct store_rec *r, uint64_t mask)
 {
 	const struct table_def *tab = r->tab;
-	uint8_t clk[ROWCLK_MAX_BLOB], del[16];
-	size_t clklen = 0;
+	uint8_t blob[ROWCLK_MAX_BLOB];
+	size_t len;
 	bool deleted = !clk_zero(r->del);
 	uint64_t all = tab->ncols >= 64 ? ~0ull : (1ull << tab->ncols) - 1;
 	int i = 1;
 
 	/* a tombstone clears every column; a new row names only what it has */
-	if (deleted)
-		mask = all;
-	mask &= all;
-	if (!deleted)
-		clklen = rowclk_encode(&r->rc, store_home(r->scope), clk);
-	put64(del, r->del.t);
-	put64(del + 8, r->del.node);
+	mask = deleted ? all | MASK_TOMBSTONE : mask & all;
+	if (deleted) {
+		put64(blob, r->del.t);
+		put64(blob + 8, r->del.node);
+		len = 16;
+	} else {
+		len = rowclk_encode(&r->rc, store_home_of(st, r->scope), blob);
+	}
 
 	sqlite3_stmt *s = masked(st, tab, r->rid == 0, mask);
 	if (!s)
 		return store_dberr(st, "prepare write");
 	if (r->rid == 0) {
-		sqlite3_bind_text(s, i++, r->key, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, i++, r->scope, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, i++, r->key, (int)strlen(r->key), SQLITE_STATIC);
+		sqlite3_bind_text(s, i++, r->scope, (int)strlen(r->scope), SQLITE_STATIC);
 	}
-	if (deleted)
-		sqlite3_bind_null(s, i++);
-	else
-		sqlite3_bind_blob(s, i++, clk, (int)clklen, SQLITE_STATIC);
-	if (deleted)
-		sqlite3_bind_blob(s, i++, del, 16, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, i++);
+	sqlite3_bind_blob(s, i++, blob, (int)len, SQLITE_STATIC);   /* _clk, or _del */
 	sqlite3_bind_int64(s, i++, r->last);
-	for (unsigned j = 0; j < tab->ncols; j++) {
-		if (!((mask >> j) & 1))
-			continue;
-		if (deleted)
-			sqlite3_bind_null(s, i++);
-		else
-			store_bind_value(s, i++, &r->vals[j]);
-	}
+	if (!deleted)
+		for (uint64_t m = mask; m; m &= m - 1)
+			store_bind_value(s, i++, &r->vals[__builtin_ctzll(m)]);
 	if (r->rid)
 		sqlite3_bind_int64(s, i++, r->rid);
 	int rc = sqlite3_step(s);
@@ -420,22 +421,19 @@ enum gm_err store_merge(struct store *st, struct store_rec *r, const struct merg
 		rowclk_init(&r->rc, tab->ncols);
 		for (unsigned j = 0; j < tab->ncols; j++)
 			r->vals[j] = gm_nil();
-	} else {
-		for (unsigned j = 0; j < tab->ncols; j++) {
-			if ((out.won >> j) & 1) {
-				r->vals[j] = mc->vals[j];
-				r->rc.c[j] = mc->clk;
-			}
-		}
+	}
+	/* a new row names only the columns it has */
+	uint64_t cols = out.won;
+	for (uint64_t m = out.deleted ? 0 : out.won; m; m &= m - 1) {
+		unsigned j = (unsigned)__builtin_ctzll(m);
+		r->vals[j] = mc->vals[j];
+		r->rc.c[j] = mc->clk;
+		if (fresh && r->vals[j].type == GM_NIL)
+			cols &= ~(1ull << j);
 	}
 	/* the row points at its newest change before that change is logged */
 	uint64_t id = chlog_next_id(st);
 	r->last = (int64_t)id;
-	uint64_t cols = out.won;
-	if (fresh)
-		for (unsigned j = 0; j < tab->ncols; j++)
-			if (r->vals[j].type == GM_NIL)
-				cols &= ~(1ull << j);
 	if ((e = store_save_cols(st, r, cols)))
 		return e;
 	if (fresh)
