@@ -228,6 +228,7 @@ static void finalize_all(struct store *st)
 		for (unsigned k = 0; k < STMT_CACHE; k++) {
 			sqlite3_finalize(st->tabs[i].ins[k].s);
 			sqlite3_finalize(st->tabs[i].upd[k].s);
+			sqlite3_finalize(st->tabs[i].sel[k].s);
 		}
 	}
 	chlog_free(st->chlog);

@@ -32,6 +32,7 @@ struct tab_stmts {
 	 */
 	struct masked_stmt ins[STMT_CACHE];  /* id, _scope, _clk | _del, _last, mask cols */
 	struct masked_stmt upd[STMT_CACHE];  /* _clk | _del, _last, mask cols, rowid */
+	struct masked_stmt sel[STMT_CACHE];  /* as sel_key, mask cols only */
 	unsigned tick;
 	uint64_t required;         /* COL_REQUIRED columns */
 };
@@ -87,6 +88,14 @@ void store_column_value(sqlite3_stmt *s, int idx, struct gm_value *v);
 /* Loads a record by key (or rowid if key is NULL) into r; text copied. */
 enum gm_err store_load(struct store *st, const struct table_def *tab, const char *key,
 		       int64_t rid, struct store_rec *r);
+/*
+ * The same, loading only the columns of `mask` (the others are left NIL):
+ * what a merge of a change to those columns reads (the values it may
+ * overwrite, for history).  A select names every column it reads, and
+ * each costs a copy: a one-field update of a wide record reads one.
+ */
+enum gm_err store_load_cols(struct store *st, const struct table_def *tab, const char *key,
+			    uint64_t mask, struct store_rec *r);
 /* Node id owning a scope (0 for the city-wide ""): the clock blob's home. */
 static inline uint64_t store_home(const char *scope)
 {

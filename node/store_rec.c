@@ -124,26 +124,11 @@ static enum gm_err copy_texts(struct store_rec *r)
 	return GM_OK;
 }
 
-enum gm_err store_load(struct store *st, const struct table_def *tab, const char *key,
-		       int64_t rid, struct store_rec *r)
+/* Fills r from the row s stands on: bookkeeping, then the columns of
+ * `mask` in column order (the others NIL). */
+static enum gm_err row_to_rec(struct store *st, const struct table_def *tab, sqlite3_stmt *s,
+			      const char *key, int64_t rid, uint64_t mask, struct store_rec *r)
 {
-	sqlite3_stmt *s = key ? st->tabs[tab->id].sel_key : st->tabs[tab->id].sel_rid;
-	enum gm_err e = GM_OK;
-	int rc;
-
-	if (key)
-		sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_int64(s, 1, rid);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE) {
-		e = GM_E_NOTFOUND;
-		goto out_reset;
-	}
-	if (rc != SQLITE_ROW) {
-		e = store_dberr(st, "load record");
-		goto out_reset;
-	}
 	r->tab = tab;
 	if (key) {
 		r->rid = sqlite3_column_int64(s, 0);
@@ -156,10 +141,8 @@ enum gm_err store_load(struct store *st, const struct table_def *tab, const char
 	store_copy_str(r->scope, sizeof(r->scope), (const char *)sqlite3_column_text(s, 1),
 		 (size_t)sqlite3_column_bytes(s, 1));
 	if (!rowclk_decode(sqlite3_column_blob(s, 2), (size_t)sqlite3_column_bytes(s, 2),
-			   tab->ncols, store_home_of(st, r->scope), &r->rc)) {
-		e = store_fail(st, GM_E_MALFORMED, "%s %s: corrupt clock blob", tab->name, r->key);
-		goto out_reset;
-	}
+			   tab->ncols, store_home_of(st, r->scope), &r->rc))
+		return store_fail(st, GM_E_MALFORMED, "%s %s: corrupt clock blob", tab->name, r->key);
 	memset(&r->del, 0, sizeof(r->del));
 	if (sqlite3_column_bytes(s, 3) == 16) {
 		const uint8_t *d = sqlite3_column_blob(s, 3);
@@ -167,12 +150,46 @@ enum gm_err store_load(struct store *st, const struct table_def *tab, const char
 		r->del.node = get64(d + 8);
 	}
 	r->last = sqlite3_column_int64(s, 4);
-	for (unsigned j = 0; j < tab->ncols; j++)
-		store_column_value(s, COL0 + (int)j, &r->vals[j]);
-	e = copy_texts(r);
-out_reset:
+	int k = COL0;
+	for (unsigned j = 0; j < tab->ncols; j++) {
+		if ((mask >> j) & 1)
+			store_column_value(s, k++, &r->vals[j]);
+		else
+			r->vals[j] = gm_nil();
+	}
+	return copy_texts(r);
+}
+
+/* Runs a bound select of one record into r and resets it. */
+static enum gm_err load_with(struct store *st, const struct table_def *tab, sqlite3_stmt *s,
+			     const char *key, int64_t rid, uint64_t mask, struct store_rec *r)
+{
+	enum gm_err e;
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		e = row_to_rec(st, tab, s, key, rid, mask, r);
+	else if (rc == SQLITE_DONE)
+		e = GM_E_NOTFOUND;
+	else
+		e = store_dberr(st, "load record");
 	sqlite3_reset(s);
 	return e;
+}
+
+static uint64_t all_cols(const struct table_def *tab)
+{
+	return tab->ncols >= 64 ? ~0ull : (1ull << tab->ncols) - 1;
+}
+
+enum gm_err store_load(struct store *st, const struct table_def *tab, const char *key,
+		       int64_t rid, struct store_rec *r)
+{
+	sqlite3_stmt *s = key ? st->tabs[tab->id].sel_key : st->tabs[tab->id].sel_rid;
+	if (key)
+		sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(s, 1, rid);
+	return load_with(st, tab, s, key, rid, all_cols(tab), r);
 }
 
 /* Cache key of the statements writing a tombstone: no column mask has
@@ -185,11 +202,14 @@ out_reset:
  * comes back from a tombstone); a tombstone names _del and writes NULL
  * into the clock and every column it names, without binding them.
  */
-static sqlite3_stmt *masked(struct store *st, const struct table_def *tab, bool insert,
+enum masked_kind { M_INSERT, M_UPDATE, M_SELECT };
+
+static sqlite3_stmt *masked(struct store *st, const struct table_def *tab, enum masked_kind kind,
 			    uint64_t mask)
 {
 	struct tab_stmts *ts = &st->tabs[tab->id];
-	struct masked_stmt *c = insert ? ts->ins : ts->upd, *victim = &c[0];
+	struct masked_stmt *c = kind == M_INSERT ? ts->ins : kind == M_UPDATE ? ts->upd : ts->sel;
+	struct masked_stmt *victim = &c[0];
 	bool tomb = mask & MASK_TOMBSTONE;
 	struct gm_buf b;
 	char head[160];
@@ -203,7 +223,17 @@ static sqlite3_stmt *masked(struct store *st, const struct table_def *tab, bool 
 			victim = &c[k];
 	}
 	gm_buf_init(&b);
-	if (insert) {
+	if (kind == M_SELECT) {
+		gm_buf_append(&b, "SELECT rowid, _scope, _clk, _del, _last", 39);
+		for (unsigned j = 0; j < tab->ncols; j++) {
+			if (!((mask >> j) & 1))
+				continue;
+			gm_buf_append(&b, ", ", 2);
+			gm_buf_append(&b, tab->cols[j].name, strlen(tab->cols[j].name));
+		}
+		snprintf(head, sizeof(head), " FROM %s WHERE id=?1", tab->name);
+		gm_buf_append(&b, head, strlen(head) + 1);
+	} else if (kind == M_INSERT) {
 		snprintf(head, sizeof(head), "INSERT INTO %s(id, _scope, %s, _last", tab->name,
 			 tomb ? "_del" : "_clk");
 		gm_buf_append(&b, head, strlen(head));
@@ -245,13 +275,26 @@ static sqlite3_stmt *masked(struct store *st, const struct table_def *tab, bool 
 	return s;
 }
 
+enum gm_err store_load_cols(struct store *st, const struct table_def *tab, const char *key,
+			    uint64_t mask, struct store_rec *r)
+{
+	mask &= all_cols(tab);
+	if (mask == all_cols(tab))
+		return store_load(st, tab, key, 0, r);
+	sqlite3_stmt *s = masked(st, tab, M_SELECT, mask);
+	if (!s)
+		return store_dberr(st, "prepare load");
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	return load_with(st, tab, s, key, 0, mask, r);
+}
+
 enum gm_err store_save_cols(struct store *st, const struct store_rec *r, uint64_t mask)
 {
 	const struct table_def *tab = r->tab;
 	uint8_t blob[ROWCLK_MAX_BLOB];
 	size_t len;
 	bool deleted = !clk_zero(r->del);
-	uint64_t all = tab->ncols >= 64 ? ~0ull : (1ull << tab->ncols) - 1;
+	uint64_t all = all_cols(tab);
 	int i = 1;
 
 	/* a tombstone clears every column; a new row names only what it has */
@@ -264,7 +307,7 @@ enum gm_err store_save_cols(struct store *st, const struct store_rec *r, uint64_
 		len = rowclk_encode(&r->rc, store_home_of(st, r->scope), blob);
 	}
 
-	sqlite3_stmt *s = masked(st, tab, r->rid == 0, mask);
+	sqlite3_stmt *s = masked(st, tab, r->rid == 0 ? M_INSERT : M_UPDATE, mask);
 	if (!s)
 		return store_dberr(st, "prepare write");
 	if (r->rid == 0) {

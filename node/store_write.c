@@ -62,7 +62,7 @@ enum gm_err store_put(struct store *st, const struct store_write *w, uint64_t *t
 	 */
 	struct store_rec *r = &st->rec;
 	bool own_scope = false;    /* a new record in this node's own scope */
-	e = w->mode == W_CREATE ? GM_E_NOTFOUND : store_load(st, tab, w->key, 0, r);
+	e = w->mode == W_CREATE ? GM_E_NOTFOUND : store_load_cols(st, tab, w->key, mask, r);
 	if (e == GM_E_NOTFOUND) {
 		const char *scope = w->scope ? w->scope : st->code;
 		size_t slen = strlen(scope);
