@@ -192,15 +192,19 @@ enum gm_err store_load(struct store *st, const struct table_def *tab, const char
 	return load_with(st, tab, s, key, rid, all_cols(tab), r);
 }
 
-/* Cache key of the statements writing a tombstone: no column mask has
- * this bit (ROWCLK_MAX_COLS < 63). */
+/* Cache key bits beside the column mask (ROWCLK_MAX_COLS < 62): the
+ * statement writes a tombstone; it inserts a record of this node's own
+ * scope. */
 #define MASK_TOMBSTONE (1ull << 63)
+#define MASK_OWN_SCOPE (1ull << 62)
 
 /*
  * The cached statement writing `mask` columns of r's table, made if new.
  * A live row names its clock and leaves _del alone (NULL: a record never
  * comes back from a tombstone); a tombstone names _del and writes NULL
- * into the clock and every column it names, without binding them.
+ * into the clock and every column it names, without binding them.  A new
+ * record of this node's own scope (most local writes) has the scope in
+ * the statement, not bound each time (the code is digits only).
  */
 enum masked_kind { M_INSERT, M_UPDATE, M_SELECT };
 
@@ -210,7 +214,7 @@ static sqlite3_stmt *masked(struct store *st, const struct table_def *tab, enum 
 	struct tab_stmts *ts = &st->tabs[tab->id];
 	struct masked_stmt *c = kind == M_INSERT ? ts->ins : kind == M_UPDATE ? ts->upd : ts->sel;
 	struct masked_stmt *victim = &c[0];
-	bool tomb = mask & MASK_TOMBSTONE;
+	bool tomb = mask & MASK_TOMBSTONE, own = mask & MASK_OWN_SCOPE;
 	struct gm_buf b;
 	char head[160];
 	ts->tick++;
@@ -243,7 +247,13 @@ static sqlite3_stmt *masked(struct store *st, const struct table_def *tab, enum 
 			gm_buf_append(&b, ", ", 2);
 			gm_buf_append(&b, tab->cols[j].name, strlen(tab->cols[j].name));
 		}
-		gm_buf_append(&b, ") VALUES(?,?,?,?", 16);
+		if (own) {
+			gm_buf_append(&b, ") VALUES(?,'", 12);
+			gm_buf_append(&b, st->code, strlen(st->code));
+			gm_buf_append(&b, "',?,?", 5);
+		} else {
+			gm_buf_append(&b, ") VALUES(?,?,?,?", 16);
+		}
 		for (unsigned j = 0; j < tab->ncols; j++)
 			if ((mask >> j) & 1)
 				gm_buf_append(&b, tomb ? ",NULL" : ",?", tomb ? 5 : 2);
@@ -307,12 +317,17 @@ enum gm_err store_save_cols(struct store *st, const struct store_rec *r, uint64_
 		len = rowclk_encode(&r->rc, store_home_of(st, r->scope), blob);
 	}
 
-	sqlite3_stmt *s = masked(st, tab, r->rid == 0 ? M_INSERT : M_UPDATE, mask);
+	/* st->code is set once, after store_create has loaded the reference
+	 * data (written while it is still ""): no literal "" is cached */
+	bool own = r->rid == 0 && st->code[0] && strcmp(r->scope, st->code) == 0;
+	sqlite3_stmt *s = masked(st, tab, r->rid == 0 ? M_INSERT : M_UPDATE,
+				 own ? mask | MASK_OWN_SCOPE : mask);
 	if (!s)
 		return store_dberr(st, "prepare write");
 	if (r->rid == 0) {
 		sqlite3_bind_text(s, i++, r->key, (int)strlen(r->key), SQLITE_STATIC);
-		sqlite3_bind_text(s, i++, r->scope, (int)strlen(r->scope), SQLITE_STATIC);
+		if (!own)
+			sqlite3_bind_text(s, i++, r->scope, (int)strlen(r->scope), SQLITE_STATIC);
 	}
 	sqlite3_bind_blob(s, i++, blob, (int)len, SQLITE_STATIC);   /* _clk, or _del */
 	sqlite3_bind_int64(s, i++, r->last);

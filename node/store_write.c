@@ -21,8 +21,7 @@ enum gm_err store_put(struct store *st, const struct store_write *w, uint64_t *t
 				  BATCH_MAX_KEY);
 	if (w->del && w->nset)
 		return store_fail(st, GM_E_INVAL, "a delete sets no fields");
-	for (unsigned j = 0; j < tab->ncols; j++)
-		vals[j] = gm_nil();
+	memset(vals, 0, tab->ncols * sizeof(vals[0]));   /* GM_NIL */
 	for (unsigned i = 0; i < w->nset; i++) {
 		unsigned j = w->cols[i];
 		if (j >= tab->ncols)
@@ -88,8 +87,7 @@ enum gm_err store_put(struct store *st, const struct store_write *w, uint64_t *t
 		store_copy_str(r->scope, sizeof(r->scope), scope, slen);
 		rowclk_init(&r->rc, tab->ncols);
 		memset(&r->del, 0, sizeof(r->del));
-		for (unsigned j = 0; j < tab->ncols; j++)
-			r->vals[j] = gm_nil();
+		memset(r->vals, 0, tab->ncols * sizeof(r->vals[0]));
 		own_scope = scope == st->code;
 	} else if (e) {
 		goto out_free;
