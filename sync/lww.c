@@ -37,12 +37,59 @@ static uint64_t get64(const uint8_t *p)
 	return v;
 }
 
+/* Writes clock c (t, then its node tag) at out; returns its size. */
+static size_t put_clk(uint8_t *out, struct clk c, uint64_t home)
+{
+	put64(out, c.t);
+	if (c.node == home) {
+		out[8] = 0;
+		return 9;
+	}
+	out[8] = 1;
+	put64(out + 9, c.node);
+	return 17;
+}
+
+/*
+ * One clock on every column set (a record written by one change, as every
+ * new record is): the count, the clock and the bitmap, *one set; else
+ * nothing is written and *one is false.
+ */
+static size_t encode_one(const struct rowclk *rc, uint64_t home, uint8_t *out, bool *one)
+{
+	unsigned j = 0;
+	while (j < rc->ncols && clk_zero(rc->c[j]))
+		j++;
+	*one = false;
+	if (j == rc->ncols)
+		return 0;
+	struct clk c = rc->c[j];
+	uint64_t set = 0;
+	for (; j < rc->ncols; j++) {
+		if (clk_zero(rc->c[j]))
+			continue;
+		if (!clk_eq(rc->c[j], c))
+			return 0;
+		set |= 1ull << j;
+	}
+	*one = true;
+	out[0] = 1;
+	size_t n = 1 + put_clk(out + 1, c, home);
+	for (unsigned i = 0; i < (rc->ncols + 7u) / 8; i++)
+		out[n++] = (uint8_t)(set >> (8 * i));
+	return n;
+}
+
 size_t rowclk_encode(const struct rowclk *rc, uint64_t home, uint8_t out[ROWCLK_MAX_BLOB])
 {
 	struct clk uniq[ROWCLK_MAX_COLS];
 	uint8_t idx[ROWCLK_MAX_COLS];
 	unsigned k = 0, u = 0;
 	uint64_t first = 0;     /* columns with the first clock */
+	bool one;
+	size_t len = encode_one(rc, home, out, &one);
+	if (one)
+		return len;
 
 	for (unsigned j = 0; j < rc->ncols; j++) {
 		struct clk c = rc->c[j];
@@ -64,17 +111,8 @@ size_t rowclk_encode(const struct rowclk *rc, uint64_t home, uint8_t out[ROWCLK_
 	}
 	size_t n = 0;
 	out[n++] = (uint8_t)k;
-	for (unsigned q = 0; q < k; q++) {
-		put64(out + n, uniq[q].t);
-		n += 8;
-		if (uniq[q].node == home) {
-			out[n++] = 0;
-		} else {
-			out[n++] = 1;
-			put64(out + n, uniq[q].node);
-			n += 8;
-		}
-	}
+	for (unsigned q = 0; q < k; q++)
+		n += put_clk(out + n, uniq[q], home);
 	if (k == 1) {
 		unsigned nb = (rc->ncols + 7) / 8;
 		for (unsigned i = 0; i < nb; i++)
