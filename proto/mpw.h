@@ -98,21 +98,31 @@ static inline uint8_t *mpw_array(uint8_t *p, uint32_t n)
 	return mpw_be(p + 1, n, 4);
 }
 
+/* A length header of code c8, c8 + 1 or c8 + 2 (8, 16 or 32 bits: str
+ * and bin number them alike), then the bytes. */
+static inline uint8_t *mpw_sized(uint8_t *p, const void *s, uint32_t len, uint8_t c8)
+{
+	if (len < 0x100) {
+		*p = c8;
+		p = mpw_be(p + 1, len, 1);
+	} else if (len < 0x10000) {
+		*p = (uint8_t)(c8 + 1);
+		p = mpw_be(p + 1, len, 2);
+	} else {
+		*p = (uint8_t)(c8 + 2);
+		p = mpw_be(p + 1, len, 4);
+	}
+	if (len)
+		memcpy(p, s, len);
+	return p + len;
+}
+
 /* A str header and its bytes (room: MPW_MAX_HEAD + len). */
 static inline uint8_t *mpw_str(uint8_t *p, const void *s, uint32_t len)
 {
-	if (len < 32) {
-		*p++ = (uint8_t)(0xa0 | len);
-	} else if (len < 0x100) {
-		*p = 0xd9;
-		p = mpw_be(p + 1, len, 1);
-	} else if (len < 0x10000) {
-		*p = 0xda;
-		p = mpw_be(p + 1, len, 2);
-	} else {
-		*p = 0xdb;
-		p = mpw_be(p + 1, len, 4);
-	}
+	if (len >= 32)
+		return mpw_sized(p, s, len, 0xd9);
+	*p++ = (uint8_t)(0xa0 | len);
 	if (len)
 		memcpy(p, s, len);
 	return p + len;
@@ -121,19 +131,7 @@ static inline uint8_t *mpw_str(uint8_t *p, const void *s, uint32_t len)
 /* A bin header and its bytes (room: MPW_MAX_HEAD + len). */
 static inline uint8_t *mpw_bin(uint8_t *p, const void *s, uint32_t len)
 {
-	if (len < 0x100) {
-		*p = 0xc4;
-		p = mpw_be(p + 1, len, 1);
-	} else if (len < 0x10000) {
-		*p = 0xc5;
-		p = mpw_be(p + 1, len, 2);
-	} else {
-		*p = 0xc6;
-		p = mpw_be(p + 1, len, 4);
-	}
-	if (len)
-		memcpy(p, s, len);
-	return p + len;
+	return mpw_sized(p, s, len, 0xc4);
 }
 
 static inline uint8_t *mpw_double(uint8_t *p, double d)
