@@ -256,15 +256,14 @@ static enum gm_err prepare_all(struct store *st)
 }
 
 /*
- * Before SQLite is first used in the process: no allocation statistics.
- * With them on, every allocation takes a global mutex and updates counters
- * (this SQLite is built without lookaside memory, so each statement
- * execution allocates a dozen times); gridmesh reads none of them
- * (sqlite3_memory_used, heap limits).  Once SQLite is initialised (another
- * library or a benchmark's own connection first), the call is refused and
+ * No allocation statistics: with them on (SQLite's default) every
+ * allocation takes a global mutex and updates counters, and this SQLite is
+ * built without lookaside memory, so each statement execution allocates a
+ * dozen times.  gridmesh reads none of them (no sqlite3_memory_used, no
+ * heap limits).  Once SQLite is initialised the call is refused and
  * changes nothing.
  */
-static void sqlite_setup(void)
+void store_sqlite_setup(void)
 {
 	static bool done;
 	if (!done) {
@@ -286,7 +285,7 @@ static enum gm_err open_db(const char *dir, int flags, struct store **out, char 
 		free(st);
 		return GM_E_NOMEM;
 	}
-	sqlite_setup();
+	store_sqlite_setup();
 	hlc_init(&st->hlc, 0, HLC_DEFAULT_MAX_DRIFT_MS);
 	gm_buf_init(&st->scratch);
 	gm_buf_init(&st->scratch2);

@@ -304,6 +304,9 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	/* SQLite as gridnode and gridctl run it, for the store and the plain
+	 * baseline alike (the baseline opens SQLite first) */
+	store_sqlite_setup();
 	if (fill)
 		return fill_store(fill);
 	if (optind < argc) {
