@@ -32,6 +32,7 @@ struct peer {
 /* a child's link key, kept while the server lives (libcoap keeps the pointer) */
 struct psk {
 	char code[16];
+	uint8_t pk[CERT_PK_BYTES];   /* the child's key the link key was derived from */
 	uint8_t key[32];
 	coap_bin_const_t bin;
 };
@@ -358,8 +359,13 @@ static void h_up(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 			   (unsigned long long)in.applied);
 	ack.applied = in.batches + in.dup;
 	ack.refused = in.refused;
-	/* a refused batch is not acknowledged: the child keeps it and says so */
-	ack.acked = in.refused ? -1 : in.upto;
+	/*
+	 * A refused batch is not acknowledged: the child keeps it and tries
+	 * again (a clock that was ahead, a certificate still on its way).
+	 * Batches signed by a key revoked before they were stamped can never
+	 * be taken: acknowledged (and counted), they do not hold the rest up.
+	 */
+	ack.acked = in.refused > in.revoked ? -1 : in.upto;
 	gm_buf_init(&b);
 	if (wire_ack_encode(&b, &ack)) {
 		gm_buf_free(&b);
@@ -441,6 +447,33 @@ static void h_status(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *re
 
 static void session_gone(struct server *srv, coap_session_t *s);
 
+/*
+ * Why a handshake probably failed: the peer's key is not the one
+ * certified for the code it claimed (a code with a revoked key: most
+ * likely that device, a lost laptop come back, and the operator should
+ * know which key it was), or the peer derived the link key from an
+ * earlier certificate of ours (we were re-keyed and it was not enrolled
+ * again).
+ */
+static void handshake_failure(struct server *srv, coap_session_t *s, const char *addr,
+			      char *out, size_t len)
+{
+	const coap_bin_const_t *idn = coap_session_get_psk_identity(s);
+	char code[16], revoked[160];
+	if (!idn || !idn->length || idn->length >= sizeof(code)) {
+		snprintf(out, len, "%s (wrong key?)", addr);
+		return;
+	}
+	memcpy(code, idn->s, idn->length);
+	code[idn->length] = 0;
+	if (identity_last_revoked(srv->st, code, revoked, sizeof(revoked)))
+		snprintf(out, len, "%s claiming %s: not its current key (%s), or it holds an"
+			 " earlier key of ours", addr, code, revoked);
+	else
+		snprintf(out, len, "%s claiming %s: not its current key (a copied directory, a key"
+			 " made again?), or it holds an earlier key of ours", addr, code);
+}
+
 static int on_event(coap_session_t *s, const coap_event_t ev)
 {
 	struct server *srv = coap_get_app_data(coap_session_get_context(s));
@@ -458,9 +491,11 @@ static int on_event(coap_session_t *s, const coap_event_t ev)
 		 * fails the handshake's MAC check and ends up here */
 		struct peer *p = coap_session_get_app_data(s);
 		if (!p || !p->dtls_up) {
+			char detail[256];
 			net_addr_str(coap_session_get_addr_remote(s), addr, sizeof(addr));
-			log_warn("DTLS handshake from %s failed (wrong key?)", addr);
-			store_count_reject(srv->st, "DTLS handshake failed", addr);
+			handshake_failure(srv, s, addr, detail, sizeof(detail));
+			log_warn("DTLS handshake from %s failed: %s", addr, detail);
+			store_count_reject(srv->st, "DTLS handshake failed", detail);
 		}
 	}
 	return 0;
@@ -684,49 +719,52 @@ static const coap_bin_const_t *psk_for(coap_bin_const_t *idn, coap_session_t *s,
 {
 	struct server *srv = arg;
 	char code[16], why[256], addr[64];
-	uint8_t pk[CERT_PK_BYTES];
+	uint8_t pk[CERT_PK_BYTES], key[32];
+	struct psk *p = NULL;
 	if (!idn || idn->length == 0 || idn->length >= sizeof(code))
 		return NULL;
 	memcpy(code, idn->s, idn->length);
 	code[idn->length] = 0;
-	for (size_t i = 0; i < srv->npsks; i++)
-		if (!strcmp(srv->psks[i].code, code))
-			goto found;
 	if (!code_is_parent(srv->st->code, code)) {
 		snprintf(why, sizeof(why), "%s is not a child of %s", code, srv->st->code);
 		goto refuse;
 	}
+	/* at every handshake: a revocation or a new key since the last one counts */
 	if (identity_trusted_pk(srv->id, srv->st, code, pk, why, sizeof(why)))
 		goto refuse;
-	if (srv->npsks == srv->cappsks) {
-		size_t nc = srv->cappsks ? srv->cappsks * 2 : 16;
-		struct psk *np = realloc(srv->psks, nc * sizeof(*np));
-		if (!np)
-			return NULL;
-		/* libcoap may hold pointers into the old array: repoint them */
-		srv->psks = np;
-		for (size_t i = 0; i < srv->npsks; i++)
-			srv->psks[i].bin.s = srv->psks[i].key;
-		srv->cappsks = nc;
-	}
-	struct psk *p = &srv->psks[srv->npsks];
-	snprintf(p->code, sizeof(p->code), "%s", code);
-	if (!identity_link_key(srv->id, pk, false, p->key)) {
+	for (size_t i = 0; i < srv->npsks && !p; i++)
+		if (!strcmp(srv->psks[i].code, code))
+			p = &srv->psks[i];
+	if (p && !memcmp(p->pk, pk, CERT_PK_BYTES))
+		return &p->bin;
+	/* a child we have not met, or one enrolled again with a new key */
+	if (!identity_link_key(srv->id, pk, false, key)) {
 		snprintf(why, sizeof(why), "cannot derive the link key of %s", code);
 		goto refuse;
 	}
+	if (!p) {
+		if (srv->npsks == srv->cappsks) {
+			size_t nc = srv->cappsks ? srv->cappsks * 2 : 16;
+			struct psk *np = realloc(srv->psks, nc * sizeof(*np));
+			if (!np) {
+				sodium_memzero(key, sizeof(key));
+				return NULL;
+			}
+			/* libcoap may hold pointers into the old array: repoint them */
+			srv->psks = np;
+			for (size_t i = 0; i < srv->npsks; i++)
+				srv->psks[i].bin.s = srv->psks[i].key;
+			srv->cappsks = nc;
+		}
+		p = &srv->psks[srv->npsks++];
+		snprintf(p->code, sizeof(p->code), "%s", code);
+	}
+	memcpy(p->pk, pk, CERT_PK_BYTES);
+	memcpy(p->key, key, sizeof(key));
+	sodium_memzero(key, sizeof(key));
 	p->bin.s = p->key;
 	p->bin.length = sizeof(p->key);
-	srv->npsks++;
 	return &p->bin;
-found:
-	/* a revocation after the first handshake still counts */
-	if (identity_trusted_pk(srv->id, srv->st, code, pk, why, sizeof(why)))
-		goto refuse;
-	for (size_t i = 0; i < srv->npsks; i++)
-		if (!strcmp(srv->psks[i].code, code))
-			return &srv->psks[i].bin;
-	return NULL;
 refuse:
 	net_addr_str(coap_session_get_addr_remote(s), addr, sizeof(addr));
 	log_warn("refused DTLS from %s claiming %s: %s", addr, code, why);

@@ -34,9 +34,9 @@ void cert_finish(struct gm_buf *out, const uint8_t sig[CERT_SIG_BYTES])
 	pack_bin(&pk, sig, CERT_SIG_BYTES);
 }
 
-/* Unpacks an array of n elements led by our version into *up. */
-static enum gm_err open_arr(const uint8_t *p, size_t len, uint32_t n, msgpack_unpacked *up,
-			    const msgpack_object **a)
+/* Unpacks an array of nmin to nmax elements led by our version into *up. */
+static enum gm_err open_arr(const uint8_t *p, size_t len, uint32_t nmin, uint32_t nmax,
+			    msgpack_unpacked *up, const msgpack_object **a)
 {
 	size_t off = 0;
 	enum gm_err e;
@@ -56,7 +56,7 @@ static enum gm_err open_arr(const uint8_t *p, size_t len, uint32_t n, msgpack_un
 		msgpack_unpacked_destroy(up);
 		return GM_E_VERSION;
 	}
-	if (up->data.via.array.size != n) {
+	if (up->data.via.array.size < nmin || up->data.via.array.size > nmax) {
 		msgpack_unpacked_destroy(up);
 		return GM_E_MALFORMED;
 	}
@@ -120,7 +120,7 @@ enum gm_err cert_decode(const uint8_t *p, size_t len, struct cert *c)
 	const msgpack_object *a;
 	struct gm_buf tbs;
 	uint64_t v;
-	enum gm_err e = open_arr(p, len, 8, &up, &a);
+	enum gm_err e = open_arr(p, len, 8, 8, &up, &a);
 	if (e)
 		return e;
 	memset(c, 0, sizeof(*c));
@@ -160,7 +160,7 @@ enum gm_err enrol_req_decode(const uint8_t *p, size_t len, struct enrol_req *r)
 	msgpack_unpacked up;
 	const msgpack_object *a;
 	uint64_t v;
-	enum gm_err e = open_arr(p, len, 5, &up, &a);
+	enum gm_err e = open_arr(p, len, 5, 5, &up, &a);
 	if (e)
 		return e;
 	memset(r, 0, sizeof(*r));
@@ -183,7 +183,7 @@ enum gm_err enrol_pkg_encode(const struct enrol_pkg *k, struct gm_buf *out)
 	msgpack_packer pk;
 	gm_buf_reset(out);
 	gm_buf_packer(out, &pk);
-	msgpack_pack_array(&pk, 5);
+	msgpack_pack_array(&pk, k->replaces ? 6 : 5);
 	msgpack_pack_uint8(&pk, CERT_VERSION);
 	pack_bin(&pk, k->cert, k->certlen);
 	msgpack_pack_array(&pk, k->nchain);
@@ -194,6 +194,8 @@ enum gm_err enrol_pkg_encode(const struct enrol_pkg *k, struct gm_buf *out)
 		pack_bin(&pk, k->street_key, k->street_keylen);
 	else
 		msgpack_pack_nil(&pk);
+	if (k->replaces)
+		pack_bin(&pk, k->replaces, CERT_PK_BYTES);
 	return out->oom ? GM_E_NOMEM : GM_OK;
 }
 
@@ -262,7 +264,7 @@ enum gm_err enrol_pkg_decode(const uint8_t *p, size_t len, struct enrol_pkg *k)
 	memset(k, 0, sizeof(*k));
 	if (!up)
 		return GM_E_NOMEM;
-	if ((e = open_arr(p, len, 5, up, &a))) {
+	if ((e = open_arr(p, len, 5, 6, up, &a))) {
 		free(up);
 		return e;
 	}
@@ -277,6 +279,11 @@ enum gm_err enrol_pkg_decode(const uint8_t *p, size_t len, struct enrol_pkg *k)
 		k->street_keylen = a[4].via.bin.size;
 	} else if (a[4].type != MSGPACK_OBJECT_NIL) {
 		goto out_fail;
+	}
+	if (up->data.via.array.size == 6) {
+		if (a[5].type != MSGPACK_OBJECT_BIN || a[5].via.bin.size != CERT_PK_BYTES)
+			goto out_fail;
+		k->replaces = (const uint8_t *)a[5].via.bin.ptr;
 	}
 	k->priv = up;
 	return GM_OK;

@@ -2,7 +2,8 @@
  * cert_decode.c - fuzzes the enrolment decoders of proto/cert.h (bytes a
  * parent or child hands over, files in a node directory, certificates
  * replicated as records): every input goes to cert_decode,
- * enrol_req_decode, enrol_pkg_decode (and cert_decode on the package's
+ * enrol_req_decode, enrol_pkg_decode (five elements, or six with the
+ * replaced key; and cert_decode on the package's
  * certificate and chain, as identity_install does) and cert_chain_decode.
  *
  * Whatever decodes must encode again to the same values.  Certificates and
@@ -74,7 +75,9 @@ static bool same_pkg(const struct enrol_pkg *a, const struct enrol_pkg *b)
 {
 	if (!same_bytes(a->cert, a->certlen, b->cert, b->certlen) || a->nchain != b->nchain ||
 	    memcmp(a->root_pk, b->root_pk, CERT_PK_BYTES) || !a->street_key != !b->street_key ||
-	    !same_bytes(a->street_key, a->street_keylen, b->street_key, b->street_keylen))
+	    !same_bytes(a->street_key, a->street_keylen, b->street_key, b->street_keylen) ||
+	    !a->replaces != !b->replaces ||
+	    (a->replaces && memcmp(a->replaces, b->replaces, CERT_PK_BYTES)))
 		return false;
 	for (unsigned i = 0; i < a->nchain; i++)
 		if (!same_bytes(a->chain[i], a->chainlen[i], b->chain[i], b->chainlen[i]))
@@ -112,6 +115,7 @@ static void pkg(const uint8_t *data, size_t size)
 	memcpy(k2.root_pk, k.root_pk, CERT_PK_BYTES);
 	k2.street_key = k.street_key;
 	k2.street_keylen = k.street_keylen;
+	k2.replaces = k.replaces;
 	if (!same_pkg(&k, &k2))
 		fuzz_fail("chain differs after a round trip");
 	enrol_pkg_free(&k2);

@@ -400,6 +400,14 @@ static void write_certs(void)
 	write_file("cert_decode", "seed-chain-grid", chain.p, chain.len);
 	gm_buf_free(&chain);
 	write_package("seed-package-street", c, 2, pk[0], NULL, &b);
+	/* a replacement enrolment names the code's earlier key */
+	struct enrol_pkg k6 = { .cert = c[3].p, .certlen = c[3].len, .nchain = 1,
+				.chain = { c[2].p }, .chainlen = { c[2].len },
+				.replaces = pk[1] };
+	memcpy(k6.root_pk, pk[0], CERT_PK_BYTES);
+	if (enrol_pkg_encode(&k6, &b))
+		die("replacement", "out of memory");
+	write_file("cert_decode", "seed-package-replacement", b.p, b.len);
 	for (int i = 0; i < 4; i++)
 		gm_buf_free(&c[i]);
 	gm_buf_free(&b);
