@@ -13,6 +13,7 @@
 #include "identity.h"
 #include "blobs.h"
 #include "views.h"
+#include "syncreq.h"
 #include <sodium.h>
 #include "../proto/wire.h"
 
@@ -137,13 +138,15 @@ static void request_seen(struct server *srv, coap_session_t *s)
 	}
 }
 
-/* The child's code from ?c=, which must be one of our direct children. */
+/* Reads the query (node/syncreq.h); c= must name one of our direct children. */
 static bool child_of_query(struct server *srv, coap_session_t *s, const coap_string_t *q,
-			   coap_pdu_t *resp, char code[16], int *link)
+			   coap_pdu_t *resp, struct syncreq *rq, int *link)
 {
 	char addr[64];
+	const char *code = rq->code;
 	request_seen(srv, s);
-	if (!net_query_get(q, "c", code, 16) || !code_is_parent(srv->st->code, code)) {
+	syncreq_parse(srv->st->code, q ? (const char *)q->s : NULL, q ? q->length : 0, rq);
+	if (!(rq->has & SR_CODE)) {
 		refuse(srv, s, resp, COAP_RESPONSE_CODE_FORBIDDEN, "not a child",
 		       "c= must name a direct child of this node");
 		return false;
@@ -325,10 +328,11 @@ static void h_up(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	struct exchange_in in;
 	struct wire_ack ack = { 0 };
 	struct gm_buf b;
-	char code[16];
+	struct syncreq rq;
+	const char *code = rq.code;
 	int link;
 
-	if (!child_of_query(srv, s, q, resp, code, &link))
+	if (!child_of_query(srv, s, q, resp, &rq, &link))
 		return;
 	if (!body_complete(srv, s, req, resp, &p))
 		return;
@@ -379,28 +383,24 @@ static void h_down(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	struct server *srv = of(r);
 	struct exchange_out out;
 	struct gm_buf b;
-	char code[16], after[24];
-	char *end;
+	struct syncreq rq;
+	const char *code = rq.code;
 	int link;
 
-	if (!child_of_query(srv, s, q, resp, code, &link))
+	if (!child_of_query(srv, s, q, resp, &rq, &link))
 		return;
-	long long a = 0;
-	if (net_query_get(q, "a", after, sizeof(after))) {
-		a = strtoll(after, &end, 10);
-		if (*end || a < 0) {
-			refuse(srv, s, resp, COAP_RESPONSE_CODE_BAD_REQUEST, "bad cursor",
-			       "a= must be a non-negative number");
-			return;
-		}
+	if (rq.bad & SR_AFTER) {
+		refuse(srv, s, resp, COAP_RESPONSE_CODE_BAD_REQUEST, "bad cursor",
+		       "a= must be a non-negative number");
+		return;
 	}
+	int64_t a = rq.after;
 	/*
 	 * own=1: a child restored from a backup asks, once, for its own
 	 * batches too, which it lost and which we otherwise never send back
 	 * (docs/protocol.md, "Reclaim after a restore").
 	 */
-	char own[4];
-	bool reclaim = net_query_get(q, "own", own, sizeof(own)) && !strcmp(own, "1");
+	bool reclaim = rq.has & SR_OWN;
 	struct batch_filter bf = { .dir = BF_DOWN, .child = code,
 				   .exclude_link = reclaim ? -1 : link };
 	if (a == 0 && resync_pending(srv, code)) {
@@ -423,11 +423,11 @@ static void h_bell(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 		   const coap_string_t *q, coap_pdu_t *resp)
 {
 	struct server *srv = of(r);
-	char code[16];
+	struct syncreq rq;
 	int link;
-	if (!child_of_query(srv, s, q, resp, code, &link))
+	if (!child_of_query(srv, s, q, resp, &rq, &link))
 		return;
-	reply_hello(srv, r, s, req, resp, q, COAP_RESPONSE_CODE_CONTENT, code, link);
+	reply_hello(srv, r, s, req, resp, q, COAP_RESPONSE_CODE_CONTENT, rq.code, link);
 }
 
 static void h_status(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
@@ -544,26 +544,14 @@ static void h_view(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 
 /* ------------------------------------------------------------- blobs */
 
-static bool blob_query(struct server *srv, coap_session_t *s, const coap_string_t *q,
-		       coap_pdu_t *resp, char hex[BLOB_HEX + 1])
+static bool blob_query(struct server *srv, coap_session_t *s, coap_pdu_t *resp,
+		       const struct syncreq *rq)
 {
-	if (!net_query_get(q, "h", hex, BLOB_HEX + 1) || !blob_hash_valid(hex)) {
+	if (!(rq->has & SR_HASH)) {
 		refuse(srv, s, resp, COAP_RESPONSE_CODE_BAD_REQUEST, "bad blob request",
 		       "h= must be a 64-digit lowercase hex BLAKE2b-256 hash");
 		return false;
 	}
-	return true;
-}
-
-static bool u64_query(const coap_string_t *q, const char *k, uint64_t *v)
-{
-	char buf[24], *end;
-	if (!net_query_get(q, k, buf, sizeof(buf)))
-		return false;
-	unsigned long long n = strtoull(buf, &end, 10);
-	if (*end || buf[0] == '-' || buf[0] == 0)
-		return false;
-	*v = n;
 	return true;
 }
 
@@ -602,19 +590,19 @@ static void h_blob_get(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *
 		       const coap_string_t *q, coap_pdu_t *resp)
 {
 	struct server *srv = of(r);
-	char code[16], hex[BLOB_HEX + 1];
-	uint64_t off, n = BLOB_CHUNK;
+	struct syncreq rq;
+	const char *hex = rq.hash;
 	bool complete;
 	int link;
-	if (!child_of_query(srv, s, q, resp, code, &link) || !blob_query(srv, s, q, resp, hex))
+	if (!child_of_query(srv, s, q, resp, &rq, &link) || !blob_query(srv, s, resp, &rq))
 		return;
 	uint64_t have = blob_have(store_dir(srv->st), hex, &complete);
-	if (!u64_query(q, "o", &off)) {
+	if (!(rq.has & SR_OFF)) {
 		reply_blob_state(r, s, req, resp, q, COAP_RESPONSE_CODE_CONTENT, complete ? have : 0,
 				 complete);
 		return;
 	}
-	u64_query(q, "n", &n);
+	uint64_t off = rq.off, n = rq.has & SR_LEN ? rq.len : BLOB_CHUNK;
 	if (!complete) {
 		reply_text(resp, COAP_RESPONSE_CODE_NOT_FOUND, "blob not held here");
 		return;
@@ -643,13 +631,14 @@ static void h_blob_post(coap_resource_t *r, coap_session_t *s, const coap_pdu_t 
 {
 	struct server *srv = of(r);
 	struct peer *p;
-	char code[16], hex[BLOB_HEX + 1];
-	uint64_t off, total;
+	struct syncreq rq;
+	const char *code = rq.code, *hex = rq.hash;
 	bool complete = false;
 	int link;
-	if (!child_of_query(srv, s, q, resp, code, &link) || !blob_query(srv, s, q, resp, hex))
+	if (!child_of_query(srv, s, q, resp, &rq, &link) || !blob_query(srv, s, resp, &rq))
 		return;
-	if (!u64_query(q, "o", &off) || !u64_query(q, "t", &total)) {
+	uint64_t off = rq.off, total = rq.total;
+	if ((rq.has & (SR_OFF | SR_TOTAL)) != (SR_OFF | SR_TOTAL)) {
 		refuse(srv, s, resp, COAP_RESPONSE_CODE_BAD_REQUEST, "bad blob request",
 		       "o= and t= are required");
 		return;

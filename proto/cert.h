@@ -11,7 +11,10 @@
  *
  * Keys are Ed25519.  A certificate's sig is its issuer's signature over
  * every byte before the sig element (as for batches); a request's sig is
- * the requester's own, proving it holds the key.  The city's certificate
+ * the requester's own, proving it holds the key.  Certificates and
+ * requests decode only in the encoding cert_encode_tbs and
+ * enrol_req_encode_tbs write (canonical msgpack), so that re-encoding a
+ * decoded certificate gives back the bytes its issuer signed.  The city's certificate
  * is self-signed and its key is the root every node trusts.  Times are
  * unix seconds.  The package is what a parent hands a child at enrolment:
  * the child's certificate and the chain above it (parent first, city
