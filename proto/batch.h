@@ -44,7 +44,12 @@
 #define BATCH_VERSION 1
 #define BATCH_MAX_FIELDS 60           /* per table: the mask is 61 bits */
 #define BATCH_MAX_GROUPS 64
-#define BATCH_MAX_CHANGES 1000000
+/*
+ * Decoding unpacks up to 67 msgpack objects of 24 bytes per declared
+ * change, so this bounds what a hostile batch can make a node allocate
+ * (about 110 MB).  Sealers make batches of at most 20,000 changes.
+ */
+#define BATCH_MAX_CHANGES 65536
 #define BATCH_MAX_ENVELOPE (16u << 20) /* bytes on the wire */
 #define BATCH_MAX_RAW (64u << 20)      /* payload after decompression */
 #define BATCH_MAX_TEXT 65535

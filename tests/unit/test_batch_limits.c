@@ -6,16 +6,19 @@
 
 void t_init_batch_limits_tests(void);
 
-/* 2 KB on the wire, 64 MB of nils after zstd: decoding must refuse it
- * before msgpack-c spends 24 bytes on each nil (1.5 GB). */
-static void t_nil_bomb(void)
+/*
+ * A few KB on the wire, `raw` bytes of nils after zstd, the envelope
+ * declaring `declared` changes: decoding must refuse it before msgpack-c
+ * spends 24 bytes on each nil (1.5 GB for 64 MB).
+ */
+static void nil_bomb(uint32_t declared, size_t raw)
 {
-	size_t raw = BATCH_MAX_RAW, n = raw - 7;
+	size_t n = raw - 7;
 	uint8_t *p = malloc(raw);
 	struct gm_buf out;
 	struct batch *b = (struct batch *)1;
 	struct batch_env env = { .origin = 1, .bseq = 1, .scope = "4401", .scopelen = 4,
-				 .tmax = 1 };
+				 .tmax = 1, .nchanges = declared };
 	CU_ASSERT_FATAL(p != NULL);
 	/* [0, [nil x n]] */
 	memcpy(p, "\x92\x00\xdd", 3);
@@ -32,10 +35,24 @@ static void t_nil_bomb(void)
 	free(p);
 }
 
+static void t_nil_bomb(void)
+{
+	nil_bomb(0, BATCH_MAX_RAW);
+}
+
+/* The objects allowed for the most changes an envelope may declare are
+ * still far fewer than 16 million nils (380 MB unpacked): the limit on
+ * changes bounds the memory. */
+static void t_nil_bomb_declared(void)
+{
+	nil_bomb(BATCH_MAX_CHANGES, 16u << 20);
+}
+
 void t_init_batch_limits_tests(void)
 {
 	static const struct t_case cases[] = {
 		{ "64 MB of nils in 2 KB refused", t_nil_bomb },
+		{ "nils refused at the most changes declared", t_nil_bomb_declared },
 		{ NULL, NULL },
 	};
 	t_add_suite("batch limits", cases);
