@@ -22,6 +22,7 @@
  */
 #include <getopt.h>
 #include <stdbool.h>
+#include <sodium.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,6 +180,45 @@ static double plain_insert(const char *dir, unsigned n, int per_txn, int upsert)
 	return dt;
 }
 
+/* ------------------------------------------------------------ signatures */
+
+/*
+ * Every store here signs the batches it seals and verifies the batches it
+ * applies, as an enrolled node does (node/identity.c, node/trust.c), with
+ * one Ed25519 key: what is timed is the signature work itself, not the
+ * lookup of the origin's certified key in front of it.
+ */
+static uint8_t sign_pk[crypto_sign_PUBLICKEYBYTES], sign_sk[crypto_sign_SECRETKEYBYTES];
+static struct {
+	double sign_s, verify_s;
+	uint64_t verified_batches, verified_changes;
+} sigs;
+
+static enum gm_err bench_sign(void *ctx, const uint8_t *msg, size_t len,
+			      uint8_t sig[BATCH_SIG_BYTES])
+{
+	(void)ctx;
+	double t0 = bench_now();
+	crypto_sign_detached(sig, NULL, msg, len, sign_sk);
+	sigs.sign_s += bench_now() - t0;
+	return GM_OK;
+}
+
+static enum gm_err bench_verify(void *ctx, const struct batch_env *env, const uint8_t *msg,
+				size_t len, char *why, size_t whylen)
+{
+	(void)ctx;
+	double t0 = bench_now();
+	bool ok = env->sig && crypto_sign_verify_detached(env->sig, msg, len, sign_pk) == 0;
+	sigs.verify_s += bench_now() - t0;
+	sigs.verified_batches++;
+	sigs.verified_changes += env->nchanges;
+	if (ok)
+		return GM_OK;
+	snprintf(why, whylen, "bad signature");
+	return GM_E_AUTH;
+}
+
 /* ----------------------------------------------------------- CRDT store */
 
 static struct store *new_store(const char *dir, enum level lv, const char *code)
@@ -190,6 +230,8 @@ static struct store *new_store(const char *dir, enum level lv, const char *code)
 		fprintf(stderr, "gridbench: %s\n", err);
 		exit(1);
 	}
+	store_set_signer(st, bench_sign, NULL);
+	store_set_verifier(st, bench_verify, NULL);
 	return st;
 }
 
@@ -222,12 +264,25 @@ static void crdt_rows(void *ctx)
 		die("commit", st);
 }
 
-/* Writes n tickets into a new grid store; keep (optional) gets the store,
- * and then it is a replica for the merges, not a timed figure. */
-static double crdt_insert(const char *dir, unsigned n, int per_txn, struct store **keep)
+/*
+ * Writes n tickets into a new grid store; keep (optional) gets the store,
+ * and then it is a replica for the merges, not a timed figure.  seal_s
+ * (optional) gets the time of sealing them into signed batches after the
+ * writes, as gridnode does once they are acknowledged, and sign_s the
+ * part of it spent signing.
+ */
+static double crdt_insert(const char *dir, unsigned n, int per_txn, struct store **keep,
+			  double *seal_s, double *sign_s)
 {
 	struct crdt_run cr = { new_store(dir, LEVEL_GRID, "440106012023001"), n, per_txn };
 	double dt = timed(keep ? NULL : per_txn ? "write_txn" : "write", crdt_rows, &cr);
+	if (seal_s) {
+		double t0 = bench_now(), s0 = sigs.sign_s;
+		if (store_seal(cr.st, 0, NULL))
+			die("seal", cr.st);
+		*seal_s = bench_now() - t0;
+		*sign_s = sigs.sign_s - s0;
+	}
 	if (keep)
 		*keep = cr.st;
 	else
@@ -399,6 +454,11 @@ int main(int argc, char **argv)
 	/* SQLite as gridnode and gridctl run it, for the store and the plain
 	 * baseline alike (the baseline opens SQLite first) */
 	store_sqlite_setup();
+	if (sodium_init() < 0) {
+		fprintf(stderr, "gridbench: cannot start libsodium\n");
+		return 1;
+	}
+	crypto_sign_keypair(sign_pk, sign_sk);
 	if (fill)
 		return fill_store(fill);
 	if (optind < argc) {
@@ -427,23 +487,28 @@ int main(int argc, char **argv)
 	printf("  %-26s %14s %-8s %s\n", "figure", "value", "unit", "target (brief section 5)");
 
 	/* local writes, one transaction for all, and one per ticket */
-	double p[RUNS], c[RUNS];
+	double p[RUNS], c[RUNS], seal[RUNS], sign[RUNS];
 	for (int r = 0; r < runs; r++) {
 		p[r] = plain_insert(path_in("plain"), ntickets, 0, 0);
-		c[r] = crdt_insert(path_in("crdt"), ntickets, 0, NULL);
+		c[r] = crdt_insert(path_in("crdt"), ntickets, 0, NULL, &seal[r], &sign[r]);
+		sign[r] += c[r];
 	}
 	double plain_bulk = bench_median(p, runs), crdt_bulk = bench_median(c, runs);
+	double signed_bulk = bench_median(sign, runs), seal_s = bench_median(seal, runs);
 	unsigned ntx = ntickets / 5;
 	for (int r = 0; r < runs; r++) {
 		p[r] = plain_insert(path_in("plain"), ntx, 1, 0);
-		c[r] = crdt_insert(path_in("crdt"), ntx, 1, NULL);
+		c[r] = crdt_insert(path_in("crdt"), ntx, 1, NULL, NULL, NULL);
 	}
 	double plain_txn = bench_median(p, runs), crdt_txn = bench_median(c, runs);
 	report("write_overhead_x", crdt_bulk / plain_bulk, "x", "<= 1.3 (one transaction, 10k rows)");
 	report("write_overhead_txn_x", crdt_txn / plain_txn, "x",
 	       "<= 1.3 (a transaction per ticket, synchronous=FULL)");
+	report("write_overhead_signed_x", signed_bulk / plain_bulk, "x",
+	       "<= 1.3 (with the signing of their batches)");
 	report("plain_insert_ms", plain_bulk * 1000, "ms", "");
 	report("crdt_insert_ms", crdt_bulk * 1000, "ms", "");
+	report("seal_ms", seal_s * 1000, "ms", "(after the writes: encode, zstd, sign)");
 
 	/* replica A with the workload; its full export */
 	struct store *a, *b;
@@ -452,10 +517,12 @@ int main(int argc, char **argv)
 	gm_buf_init(&full);
 	gm_buf_init(&da);
 	gm_buf_init(&db);
-	crdt_insert(path_in("a"), ntickets, 0, &a);
+	crdt_insert(path_in("a"), ntickets, 0, &a, NULL, NULL);
 	collect(a, 0, &full, &head_a);
 
 	/* large batch merge: the full export into fresh stores */
+	sigs.verify_s = 0;
+	sigs.verified_batches = sigs.verified_changes = 0;
 	for (int r = 0; r < runs; r++) {
 		struct store *m = new_store(path_in("m"), LEVEL_STREET, "440106012");
 		c[r] = apply("merge", m, &full);
@@ -463,6 +530,12 @@ int main(int argc, char **argv)
 		p[r] = plain_insert(path_in("plain"), ntickets, 0, 1);
 	}
 	double merge_s = bench_median(c, runs), upsert_s = bench_median(p, runs);
+	double verify_s = sigs.verify_s;
+	uint64_t vb = sigs.verified_batches, vc = sigs.verified_changes;
+	if (!vb || !vc || verify_s <= 0) {
+		fprintf(stderr, "gridbench: the merges verified no signature\n");
+		return 1;
+	}
 
 	/* replica B = A; then concurrent updates, 500 on the same field */
 	b = new_store(path_in("b"), LEVEL_STREET, "440106012");
@@ -485,6 +558,10 @@ int main(int argc, char **argv)
 	report("merge_delta_ms", merge_ab * 1000, "ms", "< 5 (both 1,000-update deltas)");
 	report("merge_changes_per_s", 5.0 * ntickets / merge_s, "fields/s", ">= 200,000");
 	report("merge_vs_upsert_x", upsert_s / merge_s, "x", ">= 0.5 of plain upsert rate");
+	report("verify_changes_per_s", (double)vc / verify_s, "changes/s",
+	       "(one Ed25519 check per batch)");
+	report("verify_batch_us", verify_s / (double)vb * 1e6, "us",
+	       "(one batch: hashes its bytes, ~100 KB here)");
 	report("full_sync_bytes", (double)full.len, "bytes", "< 370,082 (Automerge)");
 	report("delta_bytes", (double)(da.len + db.len), "bytes", "< 43,994 (Yjs)");
 	printf("  %-26s %14s %-8s %s\n", "converged", converged ? "true" : "false", "",

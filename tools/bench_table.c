@@ -19,9 +19,12 @@ static const struct target {
 } targets[] = {
 	{ "write_overhead_x", LE, 1.3, "x", "CRDT inserts vs plain SQLite, one transaction" },
 	{ "write_overhead_txn_x", LE, 1.3, "x", "the same, a transaction per ticket" },
+	{ "write_overhead_signed_x", LE, 1.3, "x", "one transaction, with signing their batches" },
 	{ "merge_delta_ms", LT, 5, "ms", "both 1,000-update deltas merged" },
 	{ "merge_changes_per_s", GE, 200000, "/s", "field changes merged per second" },
 	{ "merge_vs_upsert_x", GE, 0.5, "x", "merge rate vs plain SQLite upserts" },
+	{ "verify_changes_per_s", NONE, 0, "/s", "signature checks, per change (one per batch)" },
+	{ "verify_batch_us", NONE, 0, "us", "one batch's Ed25519 check (hashes ~100 KB)" },
 	{ "full_sync_bytes", LT, 370082, "bytes", "full sync, batches (Automerge 370,082)" },
 	{ "delta_bytes", LT, 43994, "bytes", "both deltas, batches (Yjs 43,994)" },
 	{ "converged", TRUE, 0, "", "digests equal, 500 losing values in history" },
@@ -38,6 +41,7 @@ static const struct target {
 	{ "catchup_grid_rss_kb", NONE, 0, "KiB", "that grid, idle after catching up" },
 	{ "plain_insert_ms", NONE, 0, "ms", "10,000 plain SQLite inserts" },
 	{ "crdt_insert_ms", NONE, 0, "ms", "10,000 CRDT-tracked inserts" },
+	{ "seal_ms", NONE, 0, "ms", "their signed batches, made after the writes" },
 	{ "link_sync_10k_ms", NONE, 0, "ms", "10,000 changes grid -> street over CoAP" },
 	{ "coap_batch_bytes_per_change", NONE, 0, "bytes", "per record change over CoAP" },
 };
