@@ -62,8 +62,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: meshsim [--shape C,D,S,G] [--writes N] [--dispatch N] [--from LEVEL]\n"
 		"               [--seed N] [--rounds N] [--offline CODE:SECONDS]... [--work DIR]\n"
-		"               [--keep] [--json] [--bytes] [--timeout S] [--hold S] [--data DIR]\n"
-		"               [--gridnode PATH] [-v] [-q]\n"
+		"               [--keep] [--json] [--bytes] [--unsigned] [--timeout S] [--hold S]\n"
+		"               [--data DIR] [--gridnode PATH] [-v] [-q]\n"
 		"  --shape      fan-out per level: 1 city, districts per city, streets per\n"
 		"               district, grids per street (default 1,4,4,4: 85 nodes)\n"
 		"  --writes     new tickets, spread evenly over the grids (default 64000)\n"
@@ -80,6 +80,8 @@ static void usage(FILE *f)
 		"               --keep or a failure\n"
 		"  --json       the figures as one JSON object on stdout (progress on stderr)\n"
 		"  --bytes      count every link's bytes through relays (adds a hop)\n"
+		"  --unsigned   enrol no node: batches go unsigned and unverified (by\n"
+		"               default every node is enrolled, as deployed)\n"
 		"  --timeout    give up waiting after S seconds (default 300)\n"
 		"  --hold       keep the tree running S seconds after the figures (to look\n"
 		"               at it with gridctl status, /proc, perf); Ctrl-C ends it\n"
@@ -115,6 +117,7 @@ static int parse_args(int argc, char **argv, struct mesh *m, struct opts *o)
 		{ "keep", no_argument, NULL, 'k' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "bytes", no_argument, NULL, 'b' },
+		{ "unsigned", no_argument, NULL, 'u' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "hold", required_argument, NULL, 'H' },
 		{ "data", required_argument, NULL, 'd' },
@@ -178,6 +181,7 @@ static int parse_args(int argc, char **argv, struct mesh *m, struct opts *o)
 		case 'k': o->keep = true; break;
 		case 'j': o->json = true; break;
 		case 'b': m->count_bytes = true; break;
+		case 'u': m->unsigned_batches = true; break;
 		case 't':
 			if (!parse_long("--timeout", optarg, 1, 86400, &v))
 				return 2;
@@ -337,6 +341,8 @@ static bool run(struct mesh *m, struct opts *o, struct figures *f)
 	mesh_say(m, "meshsim: %u nodes (%u,%u,%u,%u) in %s", m->count, m->shape[0], m->shape[1],
 		 m->shape[2], m->shape[3], m->work);
 	if (!mesh_create(m))
+		return false;
+	if (!m->unsigned_batches && !mesh_enrol(m))
 		return false;
 	if (!mesh_start_all(m))
 		return false;

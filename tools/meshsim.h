@@ -61,6 +61,7 @@ struct mesh {
 	bool quiet;                 /* no progress lines */
 	FILE *out;                  /* progress (stdout, or stderr with --json) */
 	bool count_bytes;           /* --bytes */
+	bool unsigned_batches;      /* --unsigned: no node enrolled */
 	struct relay *relays;       /* --bytes: one per node, in front of its parent */
 	pid_t relay;                /* --bytes: the relay process, 0 if none */
 	uint64_t *relay_bytes;      /* shared with it: bytes per node's uplink */
@@ -77,6 +78,9 @@ int mesh_find(const struct mesh *m, const char *code);
 /* Makes every node's directory, store and gridnode.conf under m->work
  * (and with --bytes starts the relays). */
 bool mesh_create(struct mesh *m);
+/* meshsim_enrol.c: keys and certificates for every node (unless
+ * --unsigned), counted into the expectations. */
+bool mesh_enrol(struct mesh *m);
 /* Closes meshsim's store handles and frees the tree. */
 void mesh_free(struct mesh *m);
 /* The ancestor of node i at `level` (i itself if it is at that level). */
