@@ -49,16 +49,45 @@ struct net_body {
 	size_t len;
 	size_t cap;
 	size_t max;
+	size_t total;              /* the size its blocks announce */
+	uint8_t rtag[8];           /* Request-Tag of the upload (RFC 9175), if any */
+	size_t rtag_len;
 	uint64_t touched_ms;
 };
 
-enum net_body_state { NB_MORE, NB_DONE, NB_TOOBIG, NB_GAP, NB_NOMEM };
-
-enum net_body_state net_body_add(struct net_body *b, const coap_pdu_t *pdu, uint64_t now_ms);
 /*
- * How to refuse a body net_body_add stopped (NB_TOOBIG, NB_GAP, NB_NOMEM):
- * the response code, the reason to count it under (NULL: not the peer's
- * fault) and a one-line detail.
+ * NB_STALE: a block of an upload that a newer one (another Request-Tag)
+ * replaced, delivered late by the network; the body in progress is kept.
+ */
+enum net_body_state { NB_MORE, NB_DONE, NB_TOOBIG, NB_GAP, NB_NOMEM, NB_STALE };
+
+/*
+ * Adds a block; NB_DONE when the last block completes the body.  The
+ * first block again (a duplicate, or a retransmission that a lossy link
+ * delivers after later blocks) is the same upload when its Request-Tag is
+ * the same, or, without one, when its bytes and the announced size are;
+ * only a different first block starts a new body.  A caller that keeps a
+ * complete body gets NB_DONE again for its last block again.
+ */
+enum net_body_state net_body_add(struct net_body *b, const coap_pdu_t *pdu, uint64_t now_ms);
+
+/* One block as net_body_add reads it from a PDU (libcoap's block-wise view). */
+struct net_block {
+	const uint8_t *data;
+	size_t len;
+	size_t offset;
+	size_t total;              /* the body's size as announced, 0 = len */
+	const uint8_t *rtag;       /* Request-Tag option value */
+	size_t rtag_len;
+	bool tagged;               /* the PDU has a Request-Tag option (maybe empty) */
+};
+/* net_body_add without the PDU. */
+enum net_body_state net_body_put(struct net_body *b, const struct net_block *k, uint64_t now_ms);
+/*
+ * How to refuse a body net_body_add stopped (NB_TOOBIG, NB_GAP, NB_NOMEM,
+ * NB_STALE): the response code, the reason to count it under (NULL: not
+ * the peer's fault) and a one-line detail.  After NB_STALE the body in
+ * progress stays; after the others it is freed.
  */
 coap_pdu_code_t net_body_refusal(enum net_body_state st, size_t max, const char **reason,
 				 char *detail, size_t len);

@@ -20,7 +20,14 @@
 #define GM_VERSION "0.1"
 #endif
 
-/* per server session: a block-wise upload being reassembled */
+/*
+ * Per server session: a block-wise upload being reassembled.  A complete
+ * body stays until the next one starts (or server_tick drops it): libcoap
+ * does not recognise a retransmitted request, so when our reply to the
+ * last block is lost, the child sends that block again, and it must find
+ * the body there to get the same answer (every request is idempotent: a
+ * push again is batches we hold), not a 4.08 for a gap.
+ */
 struct peer {
 	struct net_body body;
 	struct peer *next;
@@ -246,27 +253,24 @@ static bool body_complete(struct server *srv, coap_session_t *s, const coap_pdu_
 		return false;
 	}
 	p->body.max = (size_t)srv->cfg->max_body_kb * 1024;
-	switch (net_body_add(&p->body, req, net_now_ms())) {
-	case NB_DONE:
+	enum net_body_state bs = net_body_add(&p->body, req, net_now_ms());
+	if (bs == NB_DONE) {
 		*pp = p;
 		return true;
-	case NB_MORE:
+	}
+	if (bs == NB_MORE) {
 		/* libcoap turns this into 2.31 Continue and asks for the next block */
 		coap_pdu_set_code(resp, COAP_RESPONSE_CODE_CHANGED);
 		return false;
-	case NB_TOOBIG:
-		snprintf(why, sizeof(why), "body larger than %d KiB", srv->cfg->max_body_kb);
-		refuse(srv, s, resp, COAP_RESPONSE_CODE(413), "body too large", why);
-		break;
-	case NB_GAP:
-		refuse(srv, s, resp, COAP_RESPONSE_CODE(408), "block out of order",
-		       "block-wise upload has a gap");
-		break;
-	case NB_NOMEM:
-		reply_text(resp, COAP_RESPONSE_CODE_INTERNAL_ERROR, "out of memory");
-		break;
 	}
-	net_body_free(&p->body);
+	const char *reason;
+	coap_pdu_code_t code = net_body_refusal(bs, p->body.max, &reason, why, sizeof(why));
+	if (reason)
+		refuse(srv, s, resp, code, reason, why);
+	else
+		reply_text(resp, code, why);
+	if (bs != NB_STALE)
+		net_body_free(&p->body);
 	return false;
 }
 
@@ -283,7 +287,6 @@ static void h_reg(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	if (!body_complete(srv, s, req, resp, &p))
 		return;
 	enum gm_err e = wire_reg_decode(p->body.p, p->body.len, &reg);
-	net_body_free(&p->body);
 	if (e) {
 		snprintf(detail, sizeof(detail), "registration does not decode: %s", gm_strerror(e));
 		refuse(srv, s, resp, COAP_RESPONSE_CODE_BAD_REQUEST, "bad registration", detail);
@@ -333,7 +336,6 @@ static void h_up(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 		return;
 	enum gm_err e = exchange_apply(srv->st, p->body.p, p->body.len, link,
 				       (size_t)srv->cfg->max_body_kb * 1024, &in);
-	net_body_free(&p->body);
 	if (e == GM_E_MALFORMED || e == GM_E_TOOBIG || e == GM_E_VERSION) {
 		/* exchange_apply counted it; say why to the child too */
 		log_warn("push from %s refused: %s", code, in.why);
@@ -628,7 +630,6 @@ static void h_blob_post(coap_resource_t *r, coap_session_t *s, const coap_pdu_t 
 		e = GM_E_SCOPE;
 	else
 		e = blob_append(dir, hex, off, total, p->body.p, p->body.len, max, &complete);
-	net_body_free(&p->body);
 	uint64_t have = blob_have(dir, hex, &complete);
 	switch (e) {
 	case GM_OK:
