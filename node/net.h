@@ -43,6 +43,18 @@ coap_context_t *net_context_new(void);
 /* Applies the [coap] settings to a session. */
 void net_tune_session(coap_session_t *s, const struct config *c);
 
+/*
+ * A DTLS handshake's budget of flight timeouts, on both ends.  libcoap
+ * 4.3.1 (GnuTLS) fails a handshake once a session has seen more timeouts
+ * than its max_retransmit, counting every flight of the handshake and
+ * ticks of about a second while part of a flight has arrived; with the
+ * budget of a request (4) a handshake of three round trips and up to
+ * three datagrams a flight fails nearly always on a link losing a third
+ * of them.  So a session gets this budget until its handshake is done,
+ * then the [coap] settings; GnuTLS gives up after 60 s in any case.
+ */
+#define NET_DTLS_RETRANSMIT 60
+
 /* Reassembles one block-wise body, at most `max` bytes. */
 struct net_body {
 	uint8_t *p;

@@ -33,6 +33,7 @@ struct peer {
 	struct peer *next;
 	coap_session_t *session;
 	bool dtls_up;            /* handshake completed */
+	bool tuned;              /* the [coap] settings replaced the handshake's budget */
 };
 
 /* a child's link key, kept while the server lives (libcoap keeps the pointer) */
@@ -140,6 +141,10 @@ static void request_seen(struct server *srv, coap_session_t *s)
 		struct peer *p = peer_of(srv, s);
 		if (p)
 			p->dtls_up = true;
+		if (p && !p->tuned) {
+			net_tune_session(s, srv->cfg);   /* the handshake's budget is spent */
+			p->tuned = true;
+		}
 	}
 }
 
@@ -451,6 +456,8 @@ static int on_event(coap_session_t *s, const coap_event_t ev)
 		return 0;
 	if (ev == COAP_EVENT_SERVER_SESSION_DEL)
 		session_gone(srv, s);
+	if (ev == COAP_EVENT_SERVER_SESSION_NEW && coap_session_get_proto(s) == COAP_PROTO_DTLS)
+		coap_session_set_max_retransmit(s, NET_DTLS_RETRANSMIT);   /* net.h */
 	if (coap_session_get_type(s) != COAP_SESSION_TYPE_SERVER)
 		return 0;
 	if (ev == COAP_EVENT_DTLS_CONNECTED) {
