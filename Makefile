@@ -157,9 +157,11 @@ FUZZ_SMOKE_SECONDS ?= 4
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS = $(filter-out -Wno-format-truncation,$(WARN)) $(DEFS) $(PKG_CFLAGS) \
 	-DFUZZ_TOP='"$(CURDIR)"' -g -O1 -MMD -MP
-FUZZ_NAMES := $(filter-out fuzz_store gen_corpus,$(basename $(notdir $(wildcard tests/fuzz/*.c))))
+# tests/fuzz/fuzz_*.c: helpers every harness (and gen_corpus) links
+FUZZ_HELPERS := $(basename $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_NAMES := $(filter-out fuzz_% gen_corpus,$(basename $(notdir $(wildcard tests/fuzz/*.c))))
 FUZZ_BIN = $(FUZZ_NAMES:%=$(B)/fuzz/%)
-FUZZ_LIB_OBJ = $(LIB_SRC:%.c=$(B)/fuzz/obj/%.o) $(B)/fuzz/obj/tests/fuzz/fuzz_store.o
+FUZZ_LIB_OBJ = $(LIB_SRC:%.c=$(B)/fuzz/obj/%.o) $(FUZZ_HELPERS:%=$(B)/fuzz/obj/%.o)
 
 $(B)/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -181,7 +183,7 @@ fuzz-run-%: $(B)/fuzz/%
 	@tests/fuzz/run.sh $* $(FUZZ_SECONDS)
 
 # seed corpora from the real encoders (keeps the crash-* regression inputs)
-$(B)/gen_corpus: $(B)/obj/tests/fuzz/gen_corpus.o $(B)/obj/tests/fuzz/fuzz_store.o $(B)/libgridmesh.a
+$(B)/gen_corpus: $(B)/obj/tests/fuzz/gen_corpus.o $(FUZZ_HELPERS:%=$(B)/obj/%.o) $(B)/libgridmesh.a
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
 fuzz-corpus: $(B)/gen_corpus

@@ -5,6 +5,7 @@
 #include "chlog.h"
 #include "store_int.h"
 #include "../proto/mpscan.h"
+#include "../proto/mpw.h"
 
 #define ENTRY_ELEMS 12
 /* an entry is a flat array; kept values nest [[t, node, mask, [value...]]...] */
@@ -153,39 +154,32 @@ uint64_t chlog_next_id(struct store *st)
 	return (uint64_t)cl->page * CHLOG_PAGE + cl->n;
 }
 
+/* Room an entry takes at most: a dozen integers and four byte strings. */
+static size_t entry_max(const struct ch_entry *e)
+{
+	return 1 + 8 * MPW_MAX_INT + 4 * MPW_MAX_HEAD + (e->actor ? e->actorlen : 0) +
+	       (e->note ? e->notelen : 0) + (e->vals ? e->valslen : 0) + (e->old ? e->oldlen : 0);
+}
+
 static void pack_entry(struct gm_buf *b, const struct ch_entry *e)
 {
-	msgpack_packer pk;
-	gm_buf_packer(b, &pk);
-	msgpack_pack_array(&pk, ENTRY_ELEMS);
-	msgpack_pack_uint8(&pk, e->tbl);
-	msgpack_pack_int64(&pk, e->rid);
-	msgpack_pack_uint64(&pk, e->prev);
-	msgpack_pack_uint64(&pk, e->clk.t);
-	msgpack_pack_uint64(&pk, e->clk.node);
-	msgpack_pack_uint64(&pk, e->seen);
-	msgpack_pack_uint64(&pk, e->mask);
-	msgpack_pack_uint8(&pk, (uint8_t)(e->del | e->erased << 1));
-	if (e->actor)
-		gm_pack_str(&pk, e->actor, e->actorlen);
-	else
-		msgpack_pack_nil(&pk);
-	if (e->note)
-		gm_pack_str(&pk, e->note, e->notelen);
-	else
-		msgpack_pack_nil(&pk);
-	if (e->vals) {
-		msgpack_pack_bin(&pk, e->valslen);
-		msgpack_pack_bin_body(&pk, e->vals, e->valslen);
-	} else {
-		msgpack_pack_nil(&pk);
-	}
-	if (e->old) {
-		msgpack_pack_bin(&pk, e->oldlen);
-		msgpack_pack_bin_body(&pk, e->old, e->oldlen);
-	} else {
-		msgpack_pack_nil(&pk);
-	}
+	uint8_t *p = mpw_begin(b, entry_max(e));
+	if (!p)
+		return;
+	p = mpw_array(p, ENTRY_ELEMS);
+	p = mpw_uint(p, e->tbl);
+	p = mpw_int(p, e->rid);
+	p = mpw_uint(p, e->prev);
+	p = mpw_uint(p, e->clk.t);
+	p = mpw_uint(p, e->clk.node);
+	p = mpw_uint(p, e->seen);
+	p = mpw_uint(p, e->mask);
+	p = mpw_uint(p, (uint8_t)(e->del | e->erased << 1));
+	p = e->actor ? mpw_str(p, e->actor, e->actorlen) : mpw_nil(p);
+	p = e->note ? mpw_str(p, e->note, e->notelen) : mpw_nil(p);
+	p = e->vals ? mpw_bin(p, e->vals, e->valslen) : mpw_nil(p);
+	p = e->old ? mpw_bin(p, e->old, e->oldlen) : mpw_nil(p);
+	mpw_end(b, p);
 }
 
 static bool u64(const msgpack_object *o, uint64_t *v)
@@ -591,27 +585,18 @@ void chlog_uncache(struct store *st)
 void chlog_pack_vals(struct gm_buf *b, const struct gm_value *vals, uint64_t mask,
 		     unsigned ncols)
 {
-	msgpack_packer pk;
-	gm_buf_packer(b, &pk);
-	msgpack_pack_array(&pk, batch_popcount(mask));
-	for (unsigned j = 0; j < ncols; j++) {
-		if (!((mask >> j) & 1))
-			continue;
-		const struct gm_value *v = &vals[j];
-		switch (v->type) {
-		case GM_INT:
-			msgpack_pack_int64(&pk, v->i);
-			break;
-		case GM_REAL:
-			msgpack_pack_double(&pk, v->d);
-			break;
-		case GM_TEXT:
-			gm_pack_str(&pk, v->s, v->len);
-			break;
-		default:
-			msgpack_pack_nil(&pk);
-		}
-	}
+	size_t max = MPW_MAX_HEAD;
+	for (unsigned j = 0; j < ncols; j++)
+		if ((mask >> j) & 1)
+			max += mpw_value_max(&vals[j]);
+	uint8_t *p = mpw_begin(b, max);
+	if (!p)
+		return;
+	p = mpw_array(p, batch_popcount(mask));
+	for (unsigned j = 0; j < ncols; j++)
+		if ((mask >> j) & 1)
+			p = mpw_value(p, &vals[j]);
+	mpw_end(b, p);
 }
 
 static bool to_value(const msgpack_object *o, struct gm_value *v)

@@ -158,6 +158,7 @@ struct parse {
 	bool failed;
 	FILE *f;
 	int lineno;
+	int maxline;       /* longest line the reader takes */
 };
 
 /*
@@ -169,6 +170,7 @@ static char *read_line(char *str, int num, void *stream)
 {
 	struct parse *ps = stream;
 	char *r = fgets(str, num, ps->f);
+	ps->maxline = num - 2;
 	if (!r)
 		return NULL;
 	ps->lineno++;
@@ -195,7 +197,12 @@ static int on_kv(void *user, const char *section, const char *name, const char *
 	for (size_t i = 0; i < NOPTS; i++) {
 		if (strcmp(opts[i].section, section) || strcmp(opts[i].name, name))
 			continue;
-		if (set(&ps->cfg, &opts[i], value, why, sizeof(why)) == 0)
+		/* what config_dump could not write back as one line "name = value"
+		 * (a value continued on a line of its own may be that long) */
+		size_t room = (size_t)ps->maxline - strlen(name) - 3;
+		if (strlen(value) > room)
+			snprintf(why, sizeof(why), "%s: longer than %zu characters", name, room);
+		else if (set(&ps->cfg, &opts[i], value, why, sizeof(why)) == 0)
 			return 1;
 		snprintf(ps->err, ps->errlen, "%s:%d: %s", ps->path, lineno, why);
 		ps->failed = true;
@@ -225,8 +232,11 @@ enum gm_err config_load(struct config *c, const char *path, bool optional, char 
 	}
 	int rc = ini_parse_stream(read_line, &ps, on_kv, &ps);
 	fclose(ps.f);
-	if (ps.failed)
+	if (ps.failed) {
+		/* it quotes the file's names and values onto gridnode's stderr */
+		log_clean(err);
 		return GM_E_INVAL;
+	}
 	if (rc < 0) {
 		snprintf(err, errlen, "%s: cannot read", path);
 		return GM_E_IO;

@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <time.h>
 #include "devalarm.h"
+#include "recid.h"
 #include "rules.h"
 #include "recval.h"
 #include "store_int.h"
@@ -287,12 +288,12 @@ static enum gm_err new_ticket(struct run *x, const struct threshold *th, const c
 	uint8_t cols[12];
 	struct gm_value vals[12];
 	unsigned n = 0;
-	int64_t seq;
 	enum gm_err e;
 
-	if ((e = store_next_seq(x->st, "ticket", &seq)))
+	/* the same ids as gridctl's: never one issued before a restore or by
+	 * the device a new key replaced (recid.h) */
+	if ((e = recid_new(x->st, t, "ticket", "", id, 64)))
 		return e;
-	ticket_id_format(id, 64, x->st->code, (long long)seq);
 	fmt_limit(th, limit, sizeof(limit));
 	fmt_recovery(th, recov, sizeof(recov));
 	fmt_time(r->t, when, sizeof(when));

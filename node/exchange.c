@@ -164,6 +164,8 @@ enum gm_err exchange_apply_progress(struct store *st, const uint8_t *bytes, size
 			res->dup++;
 		} else if (e) {
 			res->refused++;
+			if (e == GM_E_REVOKED)
+				res->revoked++;
 			if (!res->why[0])
 				snprintf(res->why, sizeof(res->why), "batch %u: %s", i + 1, ar.why);
 			store_count_reject(st, gm_strerror(e), ar.why);

@@ -27,6 +27,7 @@ struct exchange_in {
 	uint32_t batches;      /* applied */
 	uint32_t dup;          /* already held (re-delivery) */
 	uint32_t refused;      /* refused whole */
+	uint32_t revoked;      /* of those, signed by a revoked key: refused for good */
 	uint64_t applied;      /* changes that took effect */
 	uint64_t superseded;   /* changes older than what we held */
 	uint64_t rejected;     /* changes refused one by one */

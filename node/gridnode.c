@@ -457,6 +457,12 @@ int main(int argc, char **argv)
 			/* no parent (any more): no one to ask, nothing to wait for */
 			if (store_meta_set_int(n.st, "reclaim", 0))
 				log_err("saving reclaim state: %s", store_errmsg(n.st));
+		} else if (store_meta_int(n.st, "reclaim", 0) &&
+			   store_meta_int(n.st, "rekeyed_at", 0) >
+				   store_meta_int(n.st, "restored_at", 0)) {
+			log_notice("enrolled to replace an earlier key of %s: asking the parent for"
+				   " the records made under it; no new record ids until then",
+				   store_code(n.st));
 		} else if (store_meta_int(n.st, "reclaim", 0)) {
 			log_notice("restored from a backup: asking the parent for what this node"
 				   " sent it after the backup; no new record ids until then");

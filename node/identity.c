@@ -1,34 +1,15 @@
-/* identity.c - keys, certificates, batch signatures, link keys. */
+/* identity.c - key files, enrolment, revocation, signing, link keys (checks: trust.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <sodium.h>
-#include "identity.h"
+#include "identity_int.h"
 #include "fileio.h"
-#include "store_int.h"
-
-struct identity {
-	char dir[1024];
-	bool has_key;
-	uint8_t sk[crypto_sign_SECRETKEYBYTES];
-	uint8_t pk[CERT_PK_BYTES];
-	bool has_cert;
-	struct cert cert;
-	uint8_t *cert_bytes;
-	size_t certlen;
-	uint8_t *chain_bytes;          /* the `chain` file: ancestors' certs */
-	size_t chainlen;
-	struct enrol_pkg chain;
-	bool has_root;
-	uint8_t root[CERT_PK_BYTES];
-	bool has_street;
-	uint8_t street[ID_STREET_KEY_BYTES];
-	struct store *attached;
-};
 
 /* ----------------------------------------------------------------- files */
 
@@ -190,161 +171,7 @@ const uint8_t *identity_street_key(const struct identity *id)
 	return id && id->has_street ? id->street : NULL;
 }
 
-/* ---------------------------------------------------------------- trust */
-
-static bool now_within(const struct cert *c, uint64_t now)
-{
-	return now >= c->not_before && now <= c->not_after;
-}
-
-/* Revoked: a revocation record for `code` naming this key. */
-static bool revoked(struct store *st, const char *code, const uint8_t pk[CERT_PK_BYTES])
-{
-	struct store_rec r;
-	char hex[2 * CERT_PK_BYTES + 1];
-	bool rv = false;
-	store_rec_init(&r);
-	if (store_load(st, schema_table(T_REVOCATION), code, 0, &r) == GM_OK && clk_zero(r.del)) {
-		const struct gm_value *v = &r.vals[schema_col(r.tab, "pubkey", 6)];
-		sodium_bin2hex(hex, sizeof(hex), pk, CERT_PK_BYTES);
-		rv = v->type == GM_TEXT && v->len == strlen(hex) && !memcmp(v->s, hex, v->len);
-	}
-	store_rec_free(&r);
-	return rv;
-}
-
-/* The certificate of `code`: from our own chain, else the replicated record. */
-static enum gm_err find_cert(struct identity *id, struct store *st, const char *code,
-			     struct cert *c)
-{
-	for (unsigned i = 0; i < id->chain.nchain; i++)
-		if (cert_decode(id->chain.chain[i], id->chain.chainlen[i], c) == GM_OK &&
-		    !strcmp(c->code, code))
-			return GM_OK;
-	if (id->has_cert && !strcmp(id->cert.code, code)) {
-		*c = id->cert;
-		return GM_OK;
-	}
-	struct store_rec r;
-	uint8_t bytes[CERT_MAX_BYTES];
-	size_t n = 0;
-	enum gm_err e;
-	store_rec_init(&r);
-	e = store_load(st, schema_table(T_NODE_CERT), code, 0, &r);
-	if (!e && !clk_zero(r.del))
-		e = GM_E_NOTFOUND;
-	if (!e) {
-		const struct gm_value *v = &r.vals[schema_col(r.tab, "cert", 4)];
-		if (v->type != GM_TEXT ||
-		    sodium_hex2bin(bytes, sizeof(bytes), v->s, v->len, NULL, &n, NULL) != 0 ||
-		    cert_decode(bytes, n, c) || strcmp(c->code, code))
-			e = GM_E_MALFORMED;
-	}
-	store_rec_free(&r);
-	return e;
-}
-
-static enum gm_err trusted(struct identity *id, struct store *st, const char *code,
-			   uint8_t pk[CERT_PK_BYTES], char *why, size_t whylen, int depth)
-{
-	struct cert c;
-	uint8_t ipk[CERT_PK_BYTES];
-	uint64_t now = hlc_wall_ms() / 1000;
-	enum gm_err e;
-
-	if (!id->has_root) {
-		snprintf(why, whylen, "this node is not enrolled (no root key)");
-		return GM_E_AUTH;
-	}
-	if (depth > 4) {
-		snprintf(why, whylen, "certificate chain of %s too long", code);
-		return GM_E_AUTH;
-	}
-	if (find_cert(id, st, code, &c)) {
-		snprintf(why, whylen, "unknown origin %s (no certificate)", code);
-		return GM_E_AUTH;
-	}
-	if (!now_within(&c, now)) {
-		snprintf(why, whylen, "certificate of %s %s", code,
-			 now < c.not_before ? "not yet valid" : "expired");
-		return GM_E_AUTH;
-	}
-	if (c.level != code_level(code, strlen(code))) {
-		snprintf(why, whylen, "certificate of %s names the wrong level", code);
-		return GM_E_AUTH;
-	}
-	if (code_level(code, strlen(code)) == LEVEL_CITY) {
-		/* the root: self-signed with the key every node was given */
-		if (strcmp(c.issuer, code) || memcmp(c.pk, id->root, CERT_PK_BYTES)) {
-			snprintf(why, whylen, "city certificate %s does not match our root key", code);
-			return GM_E_AUTH;
-		}
-		memcpy(ipk, id->root, CERT_PK_BYTES);
-	} else {
-		if (!code_is_parent(c.issuer, code)) {
-			snprintf(why, whylen, "certificate of %s issued by %s, not its parent", code,
-				 c.issuer);
-			return GM_E_AUTH;
-		}
-		if ((e = trusted(id, st, c.issuer, ipk, why, whylen, depth + 1)))
-			return e;
-	}
-	/* re-encode what the issuer signed: the certificate's own bytes */
-	struct gm_buf tbs;
-	gm_buf_init(&tbs);
-	if (cert_encode_tbs(&c, &tbs) ||
-	    crypto_sign_verify_detached(c.sig, tbs.p, tbs.len, ipk) != 0) {
-		gm_buf_free(&tbs);
-		snprintf(why, whylen, "certificate of %s has a bad signature", code);
-		return GM_E_AUTH;
-	}
-	gm_buf_free(&tbs);
-	if (revoked(st, code, c.pk)) {
-		snprintf(why, whylen, "key of %s was revoked", code);
-		return GM_E_AUTH;
-	}
-	memcpy(pk, c.pk, CERT_PK_BYTES);
-	return GM_OK;
-}
-
-enum gm_err identity_trusted_pk(struct identity *id, struct store *st, const char *code,
-				uint8_t pk[CERT_PK_BYTES], char *why, size_t whylen)
-{
-	return trusted(id, st, code, pk, why, whylen, 0);
-}
-
-enum gm_err identity_verify_batch(struct identity *id, struct store *st,
-				  const struct batch_env *env, const uint8_t *msg, size_t len,
-				  char *why, size_t whylen)
-{
-	char code[CODE_MAX + 1];
-	uint8_t pk[CERT_PK_BYTES];
-	enum gm_err e;
-
-	if (!node_code_from_id(env->origin, code)) {
-		snprintf(why, whylen, "origin is not a node id");
-		return GM_E_AUTH;
-	}
-	if (!env->sig) {
-		snprintf(why, whylen, "unsigned batch from %s", code);
-		return GM_E_AUTH;
-	}
-	if ((e = trusted(id, st, code, pk, why, whylen, 0)))
-		return e;
-	if (crypto_sign_verify_detached(env->sig, msg, len, pk) != 0) {
-		snprintf(why, whylen, "bad signature on a batch from %s (forged or tampered)", code);
-		return GM_E_AUTH;
-	}
-	/* authority: an origin writes only inside its own subtree (rule 4) */
-	size_t cl = strlen(code);
-	bool city_wide = env->scopelen == 0 && code_level(code, cl) == LEVEL_CITY;
-	if (!city_wide && !scope_within(env->scope, env->scopelen, code, cl)) {
-		snprintf(why, whylen, "%s may not write records of %.*s", code, (int)env->scopelen,
-			 env->scope);
-		return GM_E_SCOPE;
-	}
-	return GM_OK;
-}
+/* ------------------------------------------------------------- signing */
 
 static enum gm_err sign_cb(void *ctx, const uint8_t *msg, size_t len,
 			   uint8_t sig[BATCH_SIG_BYTES])
@@ -379,33 +206,59 @@ static void hex_of(const uint8_t *p, size_t n, char *out, size_t outlen)
 	sodium_bin2hex(out, outlen, p, n);
 }
 
-/* Records a certificate as a replicated node_cert record (own txn). */
-static enum gm_err record_cert(struct identity *id, struct store *st, const struct cert *c,
-			       const uint8_t *bytes, size_t len, char *err, size_t errlen)
+/* One certificate record (node_cert or node_key: the same columns, vals
+ * in their order) inside the caller's transaction. */
+static enum gm_err put_cert_rec(struct store *st, enum table_id tid, const char *key,
+				const char *scope, const struct gm_value *vals)
 {
-	const struct table_def *t = schema_table(T_NODE_CERT);
-	char pkhex[2 * CERT_PK_BYTES + 1], certhex[2 * CERT_MAX_BYTES + 1];
-	uint8_t cols[6];
-	struct gm_value vals[6];
-	(void)id;
-	hex_of(c->pk, CERT_PK_BYTES, pkhex, sizeof(pkhex));
-	hex_of(bytes, len, certhex, sizeof(certhex));
 	static const char *const names[] = { "level", "pubkey", "not_before", "not_after",
 					     "issuer", "cert" };
+	const struct table_def *t = schema_table(tid);
+	uint8_t cols[6];
 	for (int i = 0; i < 6; i++)
 		cols[i] = (uint8_t)schema_col(t, names[i], strlen(names[i]));
+	struct store_write w = { .tab = t, .key = key, .scope = scope, .nset = 6, .cols = cols,
+				 .vals = vals, .actor = "enrolment", .mode = W_UPSERT };
+	return store_put(st, &w, NULL);
+}
+
+/*
+ * Records a certificate as replicated records, in one transaction: a
+ * node_key record (every key the code ever had) and node_cert (its
+ * current one).  `earlier` is the code's node_cert record this one
+ * replaces, or NULL; it is kept as a node_key record too if it has none
+ * (issued by a release that kept no keys).
+ */
+static enum gm_err record_cert(struct store *st, const struct cert *c, const uint8_t *bytes,
+			       size_t len, const struct store_rec *earlier, char *err,
+			       size_t errlen)
+{
+	char pkhex[2 * CERT_PK_BYTES + 1], certhex[2 * CERT_MAX_BYTES + 1];
+	char kid[IDENTITY_KEY_ID_LEN];
+	struct gm_value vals[6];
+	hex_of(c->pk, CERT_PK_BYTES, pkhex, sizeof(pkhex));
+	hex_of(bytes, len, certhex, sizeof(certhex));
 	vals[0] = gm_int(c->level);
 	vals[1] = gm_text(pkhex);
 	vals[2] = gm_int((int64_t)c->not_before);
 	vals[3] = gm_int((int64_t)c->not_after);
 	vals[4] = gm_text(c->issuer);
 	vals[5] = gm_text(certhex);
-	struct store_write w = { .tab = t, .key = c->code, .scope = c->code, .nset = 6,
-				 .cols = cols, .vals = vals, .actor = "enrolment",
-				 .mode = W_UPSERT };
 	enum gm_err e = store_begin(st);
+	struct cert ec;
+	if (!e && earlier && trust_cert_of_rec(earlier, c->code, &ec) == GM_OK) {
+		struct store_rec kr;
+		identity_key_id(c->code, ec.pk, kid);
+		store_rec_init(&kr);
+		if (store_load(st, schema_table(T_NODE_KEY), kid, 0, &kr) == GM_E_NOTFOUND)
+			e = put_cert_rec(st, T_NODE_KEY, kid, c->code, earlier->vals);
+		store_rec_free(&kr);
+	}
+	identity_key_id(c->code, c->pk, kid);
 	if (!e)
-		e = store_put(st, &w, NULL);
+		e = put_cert_rec(st, T_NODE_KEY, kid, c->code, vals);
+	if (!e)
+		e = put_cert_rec(st, T_NODE_CERT, c->code, c->code, vals);
 	if (!e)
 		e = store_commit(st);
 	else
@@ -464,7 +317,7 @@ enum gm_err identity_enrol_self(const char *dir, struct identity *id, struct sto
 	if ((e = write_secret(path, id->pk, CERT_PK_BYTES, err, errlen)))
 		goto out_free;
 	chmod(path, 0644);
-	e = record_cert(id, st, &c, b.p, b.len, err, errlen);
+	e = record_cert(st, &c, b.p, b.len, NULL, err, errlen);
 out_free:
 	gm_buf_free(&b);
 	return e;
@@ -498,7 +351,8 @@ enum gm_err identity_issue(struct identity *id, struct store *st, const uint8_t 
 	struct cert c;
 	struct gm_buf cb;
 	struct enrol_pkg k;
-	uint8_t sealed[STREET_KEY_SEALED_BYTES];
+	struct store_rec prev;
+	uint8_t sealed[STREET_KEY_SEALED_BYTES], old[CERT_PK_BYTES];
 	uint64_t now = hlc_wall_ms() / 1000;
 	enum gm_err e;
 
@@ -530,13 +384,32 @@ enum gm_err identity_issue(struct identity *id, struct store *st, const uint8_t 
 	if (c.not_after > id->cert.not_after)
 		c.not_after = id->cert.not_after;
 	gm_buf_init(&cb);
+	store_rec_init(&prev);
 	if ((e = sign_cert(id, &c, &cb)))
 		goto out_free;
-	if ((e = record_cert(id, st, &c, cb.p, cb.len, err, errlen)))
+	/* a replacement: we hold a certificate of this code with another key */
+	bool replaces = false, had = false;
+	struct cert pc;
+	if (store_load(st, schema_table(T_NODE_CERT), r.code, 0, &prev) == GM_OK &&
+	    clk_zero(prev.del) && trust_cert_of_rec(&prev, r.code, &pc) == GM_OK) {
+		had = true;
+		replaces = memcmp(pc.pk, r.pk, CERT_PK_BYTES) != 0;
+		memcpy(old, pc.pk, CERT_PK_BYTES);
+	} else {
+		struct trust_keys ks;
+		trust_keys_of(st, r.code, &ks);
+		for (unsigned i = 0; i < ks.n; i++)
+			if (memcmp(ks.c[i].pk, r.pk, CERT_PK_BYTES)) {
+				replaces = true;
+				memcpy(old, ks.c[i].pk, CERT_PK_BYTES);
+			}
+	}
+	if ((e = record_cert(st, &c, cb.p, cb.len, replaces && had ? &prev : NULL, err, errlen)))
 		goto out_free;
 	memset(&k, 0, sizeof(k));
 	k.cert = cb.p;
 	k.certlen = cb.len;
+	k.replaces = replaces ? old : NULL;
 	/* the chain above the child: us, then our ancestors */
 	k.chain[k.nchain] = id->cert_bytes;
 	k.chainlen[k.nchain++] = id->certlen;
@@ -558,19 +431,61 @@ enum gm_err identity_issue(struct identity *id, struct store *st, const uint8_t 
 	}
 	e = enrol_pkg_encode(&k, pkg);
 out_free:
+	store_rec_free(&prev);
 	gm_buf_free(&cb);
 	return e;
 }
 
+/*
+ * What an installed package changes in the store.  A replacement (the
+ * parent held another key for our code) reclaims: the parent sends back
+ * the code's own batches, and no new record id is issued until then
+ * (recid.h), so none repeats one the earlier key's device issued.  A
+ * parent with another key than before may be a rebuilt store whose log
+ * our cursors do not point into: both start over (duplicates are skipped
+ * by hash).
+ */
+static enum gm_err after_install(struct store *st, const struct enrol_pkg *k,
+				 const uint8_t *old_parent, struct id_install *res, char *err,
+				 size_t errlen)
+{
+	struct cert parent;
+	enum gm_err e = GM_OK;
+	if (old_parent && cert_decode(k->chain[0], k->chainlen[0], &parent) == GM_OK &&
+	    memcmp(parent.pk, old_parent, CERT_PK_BYTES)) {
+		if (!(e = store_meta_set_int(st, "up_cursor", 0)))
+			e = store_meta_set_int(st, "down_cursor", 0);
+		if (res)
+			res->parent_changed = true;
+	}
+	if (!e && k->replaces) {
+		if (!(e = store_meta_set_int(st, "reclaim", 1)))
+			e = store_meta_set_int(st, "rekeyed_at", (int64_t)(hlc_wall_ms() / 1000));
+		if (res) {
+			res->replaces = true;
+			memcpy(res->replaced, k->replaces, CERT_PK_BYTES);
+		}
+	}
+	if (e)
+		snprintf(err, errlen, "installed, but the store could not be marked: %s",
+			 store_errmsg(st));
+	return e;
+}
+
 enum gm_err identity_install(const char *dir, struct identity *id, struct store *st,
-			     const uint8_t *pkgb, size_t len, char *err, size_t errlen)
+			     const uint8_t *pkgb, size_t len, struct id_install *res, char *err,
+			     size_t errlen)
 {
 	struct enrol_pkg k;
 	struct cert c, up, prev;
 	struct gm_buf b;
 	char path[1100];
+	uint8_t old_parent[CERT_PK_BYTES];
+	bool had_parent = identity_parent_pk(id, old_parent);
 	enum gm_err e;
 
+	if (res)
+		memset(res, 0, sizeof(*res));
 	if (!id->has_key) {
 		snprintf(err, errlen, "no key: run gridctl keygen first");
 		return GM_E_STATE;
@@ -656,37 +571,92 @@ enum gm_err identity_install(const char *dir, struct identity *id, struct store 
 		if (e)
 			goto out_free;
 	}
-	e = GM_OK;
+	e = after_install(st, &k, had_parent ? old_parent : NULL, res, err, errlen);
 out_free:
 	gm_buf_free(&b);
 	enrol_pkg_free(&k);
 	return e;
 }
 
+/* The certificate of `code` whose key starts with hex `prefix`: the current one or a kept one. */
+static enum gm_err key_by_prefix(struct identity *id, struct store *st, const char *code,
+				 const char *prefix, struct cert *out, char *err, size_t errlen)
+{
+	struct trust_keys ks;
+	struct cert cur;
+	char hex[2 * CERT_PK_BYTES + 1];
+	size_t n = strlen(prefix);
+	unsigned found = 0;
+	if (n < IDENTITY_KEY_PREFIX_HEX || n > 2 * CERT_PK_BYTES ||
+	    strspn(prefix, "0123456789abcdefABCDEF") != n) {
+		snprintf(err, errlen, "'%s' is not a key: give at least its first %d hex digits",
+			 prefix, IDENTITY_KEY_PREFIX_HEX);
+		return GM_E_INVAL;
+	}
+	trust_keys_of(st, code, &ks);
+	if (trust_find_cert(id, st, code, &cur) == GM_OK && ks.n < TRUST_MAX_KEYS)
+		ks.c[ks.n++] = cur;
+	for (unsigned i = 0; i < ks.n; i++) {
+		hex_of(ks.c[i].pk, CERT_PK_BYTES, hex, sizeof(hex));
+		if (strncasecmp(hex, prefix, n))
+			continue;
+		if (found && memcmp(out->pk, ks.c[i].pk, CERT_PK_BYTES)) {
+			snprintf(err, errlen, "more than one key of %s starts with %s", code, prefix);
+			return GM_E_INVAL;
+		}
+		*out = ks.c[i];
+		found++;
+	}
+	if (!found) {
+		snprintf(err, errlen, "no key %s of %s here", prefix, code);
+		return GM_E_NOTFOUND;
+	}
+	return GM_OK;
+}
+
 enum gm_err identity_revoke(struct identity *id, struct store *st, const char *code,
-			    const char *reason, char *err, size_t errlen)
+			    struct id_revocation *rv, char *err, size_t errlen)
 {
 	struct cert c;
-	char pkhex[2 * CERT_PK_BYTES + 1];
+	char pkhex[2 * CERT_PK_BYTES + 1], kid[IDENTITY_KEY_ID_LEN];
 	const struct table_def *t = schema_table(T_REVOCATION);
+	int64_t now = (int64_t)(hlc_wall_ms() / 1000);
 	enum gm_err e;
 	if (!scope_within(code, strlen(code), store_code(st), strlen(store_code(st))) ||
 	    !strcmp(code, store_code(st))) {
 		snprintf(err, errlen, "%s is not below %s", code, store_code(st));
 		return GM_E_SCOPE;
 	}
-	if ((e = find_cert(id, st, code, &c))) {
+	if (rv->from < 0 || rv->from > now) {
+		snprintf(err, errlen, "a revocation takes effect now or earlier, not in the future");
+		return GM_E_INVAL;
+	}
+	if (rv->key) {
+		if ((e = key_by_prefix(id, st, code, rv->key, &c, err, errlen)))
+			return e;
+	} else if ((e = trust_find_cert(id, st, code, &c))) {
 		snprintf(err, errlen, "no certificate of %s here", code);
 		return e;
 	}
+	memcpy(rv->pk, c.pk, CERT_PK_BYTES);
+	rv->at = rv->from ? rv->from : now;
+	/* revoking again may move the time earlier, never later */
+	int64_t before = identity_revoked_at(st, code, c.pk, NULL, 0);
+	if (before && before < rv->at)
+		rv->at = before;
 	hex_of(c.pk, CERT_PK_BYTES, pkhex, sizeof(pkhex));
+	identity_key_id(code, c.pk, kid);
 	uint8_t cols[3] = { (uint8_t)schema_col(t, "pubkey", 6), (uint8_t)schema_col(t, "reason", 6),
 			    (uint8_t)schema_col(t, "at", 2) };
-	struct gm_value vals[3] = { gm_text(pkhex), gm_text(reason ? reason : ""),
-				    gm_int((int64_t)(hlc_wall_ms() / 1000)) };
-	struct store_write w = { .tab = t, .key = code, .scope = code, .nset = 3, .cols = cols,
+	struct gm_value vals[3] = { gm_text(pkhex), gm_text(rv->reason ? rv->reason : ""),
+				    gm_int(rv->at) };
+	/* one record per key; and the one per code that earlier releases read */
+	struct store_write w = { .tab = t, .key = kid, .scope = code, .nset = 3, .cols = cols,
 				 .vals = vals, .actor = "revocation", .mode = W_UPSERT };
 	e = store_begin(st);
+	if (!e)
+		e = store_put(st, &w, NULL);
+	w.key = code;
 	if (!e)
 		e = store_put(st, &w, NULL);
 	if (!e)

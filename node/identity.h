@@ -12,13 +12,38 @@
  *   street.key   32-byte key for residents' sensitive fields (streets and
  *                their grids only)
  *
- * Certificates of other nodes are replicated records (table node_cert):
- * the issuer writes a child's certificate at enrolment; as reference data
- * it flows up to every ancestor and down the child's subtree, so every
- * node can verify the batches of its descendants and of its ancestors.
- * A certificate counts only if it verifies up a chain of certificates to
- * the root key, is within its validity and its key is not revoked
- * (table revocation, also replicated).
+ * Certificates of other nodes are replicated records: the issuer writes
+ * a child's certificate at enrolment, as node_cert (id = the code: its
+ * current certificate, which links use) and as node_key (id =
+ * "<code>/<first 16 hex digits of the key>": every key the code ever had).
+ * As reference data they flow up to every ancestor and down the child's
+ * subtree, so every node can verify the batches of its descendants and of
+ * its ancestors.
+ *
+ * Keys over time.  A node's key may be replaced (a lost laptop, a rebuilt
+ * server): its code is enrolled again with a new key, and what the old key
+ * signed must stay verifiable wherever it goes later (a new laptop pulling
+ * its grid's history, a rebuilt district, a restore, sneakernet).  So a
+ * certificate counts for something stamped at time t (a batch: its tmax,
+ * the newest clock inside, which the signature covers) if it has started,
+ * had not ended at t, is signed by its parent with a key of the parent
+ * that counted when the certificate was issued (its not_before; so the
+ * grids a re-keyed street certified with its earlier key stay valid), up
+ * to the root key (at most 4 links), and its key was not revoked at t.
+ * A batch verifies with the origin's current key first (one signature
+ * check, as ever), then with its other certified keys.
+ *
+ * Revocations are per key (table revocation, id = "<code>/<prefix>",
+ * written with the one-per-code record earlier releases read) and take
+ * effect at their `at`: a revoked key's batches stamped before it are
+ * history and are accepted; anything stamped at or after it is refused,
+ * counted, and logged with the key and the time.  The trade-off: a thief
+ * holding a revoked key can still forge changes stamped before the
+ * revocation (and, with a street's key, certificates dated before it).
+ * Such changes lose to every later edit of the same fields, but can add
+ * records; so revoke promptly, and with `from` cut back to the last moment
+ * the key was known to be safe.  A node links (DTLS) only with its current,
+ * unrevoked key.
  *
  * A batch is accepted (identity_verify_batch) only if it is signed by its
  * origin with a key so certified, and its scope lies within the origin's
@@ -74,12 +99,30 @@ GM_WUR enum gm_err identity_verify_batch(struct identity *id, struct store *st,
 					 size_t len, char *why, size_t whylen);
 
 /*
- * The public key store st trusts for node `code` (the root key for the
- * city; otherwise its certificate, checked up the chain), or an error
- * with the reason (unknown, expired, revoked, bad chain).
+ * The public key store st trusts for node `code` now: its current
+ * certificate, checked up the chain; or an error with the reason
+ * (unknown, expired, revoked, bad chain).  What a link may use.
  */
 GM_WUR enum gm_err identity_trusted_pk(struct identity *id, struct store *st, const char *code,
 				       uint8_t pk[CERT_PK_BYTES], char *why, size_t whylen);
+
+/* Hex digits of a key in its record ids and in messages. */
+#define IDENTITY_KEY_PREFIX_HEX 16
+/* "<code>/<prefix>" and its NUL */
+#define IDENTITY_KEY_ID_LEN (15 + 1 + IDENTITY_KEY_PREFIX_HEX + 1)
+/* The id of key pk's node_key and revocation records. */
+void identity_key_id(const char *code, const uint8_t pk[CERT_PK_BYTES],
+		     char out[IDENTITY_KEY_ID_LEN]);
+/*
+ * When the revocation of key pk of `code` takes effect (unix seconds,
+ * the earliest of the records naming it), with its reason; 0 if the key
+ * is not revoked.
+ */
+int64_t identity_revoked_at(struct store *st, const char *code, const uint8_t pk[CERT_PK_BYTES],
+			    char *reason, size_t rlen);
+/* For messages: "key <prefix> of <code> revoked at <time> (<reason>)" of
+ * the code's most recently revoked key; false if none of its keys is. */
+bool identity_last_revoked(struct store *st, const char *code, char *out, size_t len);
 
 /* ------------------------------------------------------------ enrolment */
 
@@ -91,18 +134,43 @@ GM_WUR enum gm_err identity_request(struct identity *id, struct store *st, struc
 				    char *err, size_t errlen);
 /*
  * The parent answers a request: checks it, certifies the child for `days`,
- * records the certificate as a replicated record, and builds the package
- * the child installs (with the street key sealed to it, for a grid).
+ * records the certificate as replicated records (node_cert and node_key,
+ * one transaction), and builds the package the child installs (with the
+ * street key sealed to it, for a grid).  If we already hold a certificate
+ * of the child's code with another key, the package says it replaces that
+ * key.
  */
 GM_WUR enum gm_err identity_issue(struct identity *id, struct store *st, const uint8_t *req,
 				  size_t reqlen, unsigned days, struct gm_buf *pkg, char *err,
 				  size_t errlen);
-/* The child installs a package: checks the chain, writes its files. */
+/* What installing a package did besides writing the files. */
+struct id_install {
+	bool replaces;                   /* it replaces another key of our code: */
+	uint8_t replaced[CERT_PK_BYTES]; /* this one; the store now reclaims */
+	bool parent_changed;             /* another parent key: cursors start over */
+};
+/*
+ * The child installs a package: checks the chain, writes its files.  A
+ * replacement marks the store for reclaim (meta "reclaim", "rekeyed_at"):
+ * it pulls its code's own batches back from the parent and issues no new
+ * record id until it is in step (recid.h).  A parent key other than the
+ * one we had starts both link cursors over.  res may be NULL.
+ */
 GM_WUR enum gm_err identity_install(const char *dir, struct identity *id, struct store *st,
-				    const uint8_t *pkg, size_t len, char *err, size_t errlen);
-/* Revokes a descendant's current key (a replicated record). */
+				    const uint8_t *pkg, size_t len, struct id_install *res,
+				    char *err, size_t errlen);
+
+struct id_revocation {
+	const char *key;                 /* in: 16+ hex digits of it; NULL: the current key */
+	int64_t from;                    /* in: when it takes effect; 0: now */
+	const char *reason;              /* in: may be NULL */
+	uint8_t pk[CERT_PK_BYTES];       /* out: the key revoked */
+	int64_t at;                      /* out: when it takes effect (never later than an
+					  * earlier revocation of the same key) */
+};
+/* Revokes a key of a descendant (replicated records; see "Keys over time"). */
 GM_WUR enum gm_err identity_revoke(struct identity *id, struct store *st, const char *code,
-				   const char *reason, char *err, size_t errlen);
+				   struct id_revocation *rv, char *err, size_t errlen);
 
 /* ---------------------------------------------------------------- links */
 

@@ -10,6 +10,7 @@
 #include "calendar.h"
 #include "csvread.h"
 #include "limits.h"
+#include "log.h"
 #include "store.h"
 #include "tkimport.h"
 
@@ -97,6 +98,8 @@ static void refuse(struct imp *m, unsigned long line, const char *fmt, ...)
 	va_end(ap);
 	snprintf(out, sizeof(out), "%s:%lu: %s", m->path, line, why);
 	m->stats->refused++;
+	/* it quotes the file's fields onto a terminal */
+	log_clean(out);
 	if (m->msg)
 		m->msg(m->ctx, out);
 }

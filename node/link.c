@@ -586,6 +586,9 @@ static enum linksm_result on_push_reply(struct link *l, const uint8_t *p, size_t
 	}
 	set_cursor(l, "up_cursor", ack.acked);
 	l->pushed += ack.applied;
+	if (ack.refused)
+		log_warn("the parent refused %u batches for good (signed by revoked keys)",
+			 ack.refused);
 	log_notice("pushed %u batches (%llu changes) to parent, acknowledged", l->push_batches,
 		   (unsigned long long)l->push_changes);
 	return l->push_more ? LR_MORE : LR_OK;
@@ -622,8 +625,8 @@ static enum linksm_result on_pull_reply(struct link *l, const uint8_t *p, size_t
 		if (store_meta_set_int(l->st, "reclaim", 0))
 			log_err("saving reclaim state: %s", store_errmsg(l->st));
 		else
-			log_notice("restored node back in step: the parent sent back what it had"
-				   " from us after the backup");
+			log_notice("back in step: the parent sent back what it had from this"
+				   " node's code (after a restore or a new key)");
 		l->reclaiming = false;
 	}
 	return LR_OK;

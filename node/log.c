@@ -73,10 +73,17 @@ static void vlog(enum log_level l, const char *fmt, va_list ap)
 	if (n < (int)sizeof(line))
 		vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
 	/* one line per event, even if a message carries a newline */
-	for (char *p = line; *p; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
+	log_clean(line);
 	fprintf(stderr, "%s\n", line);
+}
+
+void log_clean(char *s)
+{
+	for (unsigned char *p = (unsigned char *)s; *p; p++)
+		if (*p == '\n' || *p == '\r' || *p == '\t')
+			*p = ' ';
+		else if (*p < 0x20 || *p == 0x7f)
+			*p = '?';
 }
 
 void log_write(enum log_level l, const char *fmt, ...)

@@ -29,6 +29,14 @@ void log_set_ident(const char *ident);
 void log_write(enum log_level l, const char *fmt, ...) GM_PRINTF(2, 3);
 /* A line already formatted by someone else (libcoap), without its newline. */
 void log_line(enum log_level l, const char *msg);
+/*
+ * Makes s one line of printable text in place: newlines, returns and tabs
+ * become spaces, other control characters '?'.  Every log line gets it;
+ * a message that quotes outside text (a query, a file's field, a peer's
+ * name) gets it before it goes anywhere else (a reply, the rejects table,
+ * a terminal).
+ */
+void log_clean(char *s);
 /* Is stderr the journal?  (decided once, from JOURNAL_STREAM) */
 int log_to_journal(void);
 void fatal(const char *fmt, ...) GM_PRINTF(1, 2) __attribute__((noreturn));

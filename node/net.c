@@ -8,6 +8,7 @@
 #include "net.h"
 #include "config.h"
 #include "log.h"
+#include "syncreq.h"
 
 /*
  * libcoap's messages go through our log (one format, journald priorities),
@@ -197,24 +198,13 @@ void net_body_free(struct net_body *b)
 
 bool net_query_get(const coap_string_t *q, const char *key, char *out, size_t len)
 {
-	size_t kl = strlen(key);
-	if (!q || !q->s)
+	const char *v;
+	size_t vl;
+	if (!q || !syncreq_find((const char *)q->s, q->length, key, &v, &vl) || vl >= len)
 		return false;
-	const char *s = (const char *)q->s, *end = s + q->length;
-	while (s < end) {
-		const char *amp = memchr(s, '&', (size_t)(end - s));
-		const char *e = amp ? amp : end;
-		if ((size_t)(e - s) > kl && memcmp(s, key, kl) == 0 && s[kl] == '=') {
-			size_t vl = (size_t)(e - s) - kl - 1;
-			if (vl >= len)
-				return false;
-			memcpy(out, s + kl + 1, vl);
-			out[vl] = 0;
-			return true;
-		}
-		s = e + 1;
-	}
-	return false;
+	memcpy(out, v, vl);
+	out[vl] = 0;
+	return true;
 }
 
 void net_add_path(coap_pdu_t *pdu, const char *path)

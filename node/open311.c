@@ -10,6 +10,7 @@
 #include "calendar.h"
 #include "catnames.h"
 #include "limits.h"
+#include "log.h"
 #include "store.h"
 #include "tickets.h"
 #include "tkimport.h"
@@ -214,6 +215,8 @@ static void refuse(struct im *m, size_t idx, const char *id, const char *fmt, ..
 	snprintf(out, sizeof(out), "%s: request %zu%s%s%s: %s", m->path, idx + 1,
 		 id ? " (id " : "", id ? id : "", id ? ")" : "", why);
 	m->stats->refused++;
+	/* it quotes the file's fields onto a terminal */
+	log_clean(out);
 	if (m->msg)
 		m->msg(m->ctx, out);
 }
@@ -386,7 +389,9 @@ static bool to_ticket(struct im *m, size_t idx, json_t *req, struct tki_ticket *
 		refuse(m, idx, id, "status %s contradicts status_notes %s", gs, final);
 		return false;
 	}
-	if (!strcmp(final, "closed") && !closed_at)
+	/* a foreign closed request closed when it was last updated; ours says
+	 * "no closed time" by leaving closed_datetime out, as for deadlines */
+	if (!strcmp(final, "closed") && !closed_at && !ext)
 		closed_at = times[1];
 	char when[26];
 	cal_iso(&m->cal, t->created, when);
@@ -424,6 +429,7 @@ enum gm_err open311_import(struct store *st, const char *path, const char *prefi
 	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
 	if (!root) {
 		snprintf(err, errlen, "%s:%d:%d: %s", path, je.line, je.column, je.text);
+		log_clean(err);
 		return GM_E_MALFORMED;
 	}
 	json_t *reqs = json_is_array(root) ? root : json_object_get(root, "requests");

@@ -27,7 +27,9 @@
  * request is checked whole: one that does not fit is refused with a
  * "FILE: request N (id X): reason" message and the others go in.  A
  * missing expected_datetime means "no deadline" in a gridmesh export and
- * "from the time limits" in a foreign one.
+ * "from the time limits" in a foreign one; a closed request without
+ * closed_datetime has no closed time in a gridmesh export and closed at
+ * its updated_datetime in a foreign one.
  */
 #ifndef GM_OPEN311_H
 #define GM_OPEN311_H

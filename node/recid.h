@@ -5,10 +5,15 @@
  *
  * An id must never be issued twice: a citizen's ticket number stays valid
  * forever.  A node restored from a backup has its counters as they were
- * then, while the ids it issued since live on at its parent; so
- * recid_new refuses while the store is still reclaiming (backup.h) and,
+ * then, while the ids it issued since live on at its parent; a node
+ * enrolled to replace an earlier key of its code (identity.h) starts with
+ * none of the ids the earlier device issued.  So recid_new refuses while
+ * the store is still reclaiming (backup.h, identity_install) and,
  * afterwards, steps over any id the store already holds (live or
- * deleted).  Runs inside the caller's transaction.
+ * deleted).  After a replacement, each counter first jumps RECID_REKEY_GAP
+ * past the highest id held: the earlier device may have issued ids offline
+ * that it never sent, which may still be handed over.  Runs inside the
+ * caller's transaction.
  */
 #ifndef GM_RECID_H
 #define GM_RECID_H
@@ -19,7 +24,10 @@
 
 struct store;
 
-/* GM_E_STATE (store_errmsg says why) while a restored store reclaims. */
+/* More ids than a device makes between two syncs. */
+#define RECID_REKEY_GAP 1000
+
+/* GM_E_STATE (store_errmsg says why) while a restored or re-keyed store reclaims. */
 GM_WUR enum gm_err recid_new(struct store *st, const struct table_def *tab, const char *counter,
 			     const char *prefix, char *out, size_t len);
 

@@ -7,6 +7,7 @@
 #include <cbor.h>
 #include <jansson.h>
 #include "senml.h"
+#include "log.h"
 
 #define NUM_LIMIT 1e15
 
@@ -72,6 +73,8 @@ static bool fail(struct parser *p, enum gm_err e, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(p->why, p->whylen, fmt, ap);
 	va_end(ap);
+	/* reasons quote the device's bytes (field names, jansson's near '...') */
+	log_clean(p->why);
 	return false;
 }
 

@@ -13,6 +13,7 @@
 #include "identity.h"
 #include "blobs.h"
 #include "views.h"
+#include "syncreq.h"
 #include <sodium.h>
 #include "../proto/wire.h"
 
@@ -39,6 +40,7 @@ struct peer {
 /* a child's link key, kept while the server lives (libcoap keeps the pointer) */
 struct psk {
 	char code[16];
+	uint8_t pk[CERT_PK_BYTES];   /* the child's key the link key was derived from */
 	uint8_t key[32];
 	coap_bin_const_t bin;
 };
@@ -148,13 +150,15 @@ static void request_seen(struct server *srv, coap_session_t *s)
 	}
 }
 
-/* The child's code from ?c=, which must be one of our direct children. */
+/* Reads the query (node/syncreq.h); c= must name one of our direct children. */
 static bool child_of_query(struct server *srv, coap_session_t *s, const coap_string_t *q,
-			   coap_pdu_t *resp, char code[16], int *link)
+			   coap_pdu_t *resp, struct syncreq *rq, int *link)
 {
 	char addr[64];
+	const char *code = rq->code;
 	request_seen(srv, s);
-	if (!net_query_get(q, "c", code, 16) || !code_is_parent(srv->st->code, code)) {
+	syncreq_parse(srv->st->code, q ? (const char *)q->s : NULL, q ? q->length : 0, rq);
+	if (!(rq->has & SR_CODE)) {
 		refuse(srv, s, resp, COAP_RESPONSE_CODE_FORBIDDEN, "not a child",
 		       "c= must name a direct child of this node");
 		return false;
@@ -332,10 +336,11 @@ static void h_up(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	struct exchange_in in;
 	struct wire_ack ack = { 0 };
 	struct gm_buf b;
-	char code[16];
+	struct syncreq rq;
+	const char *code = rq.code;
 	int link;
 
-	if (!child_of_query(srv, s, q, resp, code, &link))
+	if (!child_of_query(srv, s, q, resp, &rq, &link))
 		return;
 	if (!body_complete(srv, s, req, resp, &p))
 		return;
@@ -361,8 +366,13 @@ static void h_up(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 			   (unsigned long long)in.applied);
 	ack.applied = in.batches + in.dup;
 	ack.refused = in.refused;
-	/* a refused batch is not acknowledged: the child keeps it and says so */
-	ack.acked = in.refused ? -1 : in.upto;
+	/*
+	 * A refused batch is not acknowledged: the child keeps it and tries
+	 * again (a clock that was ahead, a certificate still on its way).
+	 * Batches signed by a key revoked before they were stamped can never
+	 * be taken: acknowledged (and counted), they do not hold the rest up.
+	 */
+	ack.acked = in.refused > in.revoked ? -1 : in.upto;
 	gm_buf_init(&b);
 	if (wire_ack_encode(&b, &ack)) {
 		gm_buf_free(&b);
@@ -380,28 +390,24 @@ static void h_down(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	struct server *srv = of(r);
 	struct exchange_out out;
 	struct gm_buf b;
-	char code[16], after[24];
-	char *end;
+	struct syncreq rq;
+	const char *code = rq.code;
 	int link;
 
-	if (!child_of_query(srv, s, q, resp, code, &link))
+	if (!child_of_query(srv, s, q, resp, &rq, &link))
 		return;
-	long long a = 0;
-	if (net_query_get(q, "a", after, sizeof(after))) {
-		a = strtoll(after, &end, 10);
-		if (*end || a < 0) {
-			refuse(srv, s, resp, COAP_RESPONSE_CODE_BAD_REQUEST, "bad cursor",
-			       "a= must be a non-negative number");
-			return;
-		}
+	if (rq.bad & SR_AFTER) {
+		refuse(srv, s, resp, COAP_RESPONSE_CODE_BAD_REQUEST, "bad cursor",
+		       "a= must be a non-negative number");
+		return;
 	}
+	int64_t a = rq.after;
 	/*
 	 * own=1: a child restored from a backup asks, once, for its own
 	 * batches too, which it lost and which we otherwise never send back
 	 * (docs/protocol.md, "Reclaim after a restore").
 	 */
-	char own[4];
-	bool reclaim = net_query_get(q, "own", own, sizeof(own)) && !strcmp(own, "1");
+	bool reclaim = rq.has & SR_OWN;
 	struct batch_filter bf = { .dir = BF_DOWN, .child = code,
 				   .exclude_link = reclaim ? -1 : link };
 	if (a == 0 && resync_pending(srv, code)) {
@@ -424,11 +430,11 @@ static void h_bell(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 		   const coap_string_t *q, coap_pdu_t *resp)
 {
 	struct server *srv = of(r);
-	char code[16];
+	struct syncreq rq;
 	int link;
-	if (!child_of_query(srv, s, q, resp, code, &link))
+	if (!child_of_query(srv, s, q, resp, &rq, &link))
 		return;
-	reply_hello(srv, r, s, req, resp, q, COAP_RESPONSE_CODE_CONTENT, code, link);
+	reply_hello(srv, r, s, req, resp, q, COAP_RESPONSE_CODE_CONTENT, rq.code, link);
 }
 
 static void h_status(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
@@ -447,6 +453,33 @@ static void h_status(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *re
 }
 
 static void session_gone(struct server *srv, coap_session_t *s);
+
+/*
+ * Why a handshake probably failed: the peer's key is not the one
+ * certified for the code it claimed (a code with a revoked key: most
+ * likely that device, a lost laptop come back, and the operator should
+ * know which key it was), or the peer derived the link key from an
+ * earlier certificate of ours (we were re-keyed and it was not enrolled
+ * again).
+ */
+static void handshake_failure(struct server *srv, coap_session_t *s, const char *addr,
+			      char *out, size_t len)
+{
+	const coap_bin_const_t *idn = coap_session_get_psk_identity(s);
+	char code[16], revoked[160];
+	if (!idn || !idn->length || idn->length >= sizeof(code)) {
+		snprintf(out, len, "%s (wrong key?)", addr);
+		return;
+	}
+	memcpy(code, idn->s, idn->length);
+	code[idn->length] = 0;
+	if (identity_last_revoked(srv->st, code, revoked, sizeof(revoked)))
+		snprintf(out, len, "%s claiming %s: not its current key (%s), or it holds an"
+			 " earlier key of ours", addr, code, revoked);
+	else
+		snprintf(out, len, "%s claiming %s: not its current key (a copied directory, a key"
+			 " made again?), or it holds an earlier key of ours", addr, code);
+}
 
 static int on_event(coap_session_t *s, const coap_event_t ev)
 {
@@ -467,9 +500,11 @@ static int on_event(coap_session_t *s, const coap_event_t ev)
 		 * fails the handshake's MAC check and ends up here */
 		struct peer *p = coap_session_get_app_data(s);
 		if (!p || !p->dtls_up) {
+			char detail[256];
 			net_addr_str(coap_session_get_addr_remote(s), addr, sizeof(addr));
-			log_warn("DTLS handshake from %s failed (wrong key?)", addr);
-			store_count_reject(srv->st, "DTLS handshake failed", addr);
+			handshake_failure(srv, s, addr, detail, sizeof(detail));
+			log_warn("DTLS handshake from %s failed: %s", addr, detail);
+			store_count_reject(srv->st, "DTLS handshake failed", detail);
 		}
 	}
 	return 0;
@@ -518,26 +553,14 @@ static void h_view(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 
 /* ------------------------------------------------------------- blobs */
 
-static bool blob_query(struct server *srv, coap_session_t *s, const coap_string_t *q,
-		       coap_pdu_t *resp, char hex[BLOB_HEX + 1])
+static bool blob_query(struct server *srv, coap_session_t *s, coap_pdu_t *resp,
+		       const struct syncreq *rq)
 {
-	if (!net_query_get(q, "h", hex, BLOB_HEX + 1) || !blob_hash_valid(hex)) {
+	if (!(rq->has & SR_HASH)) {
 		refuse(srv, s, resp, COAP_RESPONSE_CODE_BAD_REQUEST, "bad blob request",
 		       "h= must be a 64-digit lowercase hex BLAKE2b-256 hash");
 		return false;
 	}
-	return true;
-}
-
-static bool u64_query(const coap_string_t *q, const char *k, uint64_t *v)
-{
-	char buf[24], *end;
-	if (!net_query_get(q, k, buf, sizeof(buf)))
-		return false;
-	unsigned long long n = strtoull(buf, &end, 10);
-	if (*end || buf[0] == '-' || buf[0] == 0)
-		return false;
-	*v = n;
 	return true;
 }
 
@@ -576,19 +599,19 @@ static void h_blob_get(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *
 		       const coap_string_t *q, coap_pdu_t *resp)
 {
 	struct server *srv = of(r);
-	char code[16], hex[BLOB_HEX + 1];
-	uint64_t off, n = BLOB_CHUNK;
+	struct syncreq rq;
+	const char *hex = rq.hash;
 	bool complete;
 	int link;
-	if (!child_of_query(srv, s, q, resp, code, &link) || !blob_query(srv, s, q, resp, hex))
+	if (!child_of_query(srv, s, q, resp, &rq, &link) || !blob_query(srv, s, resp, &rq))
 		return;
 	uint64_t have = blob_have(store_dir(srv->st), hex, &complete);
-	if (!u64_query(q, "o", &off)) {
+	if (!(rq.has & SR_OFF)) {
 		reply_blob_state(r, s, req, resp, q, COAP_RESPONSE_CODE_CONTENT, complete ? have : 0,
 				 complete);
 		return;
 	}
-	u64_query(q, "n", &n);
+	uint64_t off = rq.off, n = rq.has & SR_LEN ? rq.len : BLOB_CHUNK;
 	if (!complete) {
 		reply_text(resp, COAP_RESPONSE_CODE_NOT_FOUND, "blob not held here");
 		return;
@@ -617,13 +640,14 @@ static void h_blob_post(coap_resource_t *r, coap_session_t *s, const coap_pdu_t 
 {
 	struct server *srv = of(r);
 	struct peer *p;
-	char code[16], hex[BLOB_HEX + 1];
-	uint64_t off, total;
+	struct syncreq rq;
+	const char *code = rq.code, *hex = rq.hash;
 	bool complete = false;
 	int link;
-	if (!child_of_query(srv, s, q, resp, code, &link) || !blob_query(srv, s, q, resp, hex))
+	if (!child_of_query(srv, s, q, resp, &rq, &link) || !blob_query(srv, s, resp, &rq))
 		return;
-	if (!u64_query(q, "o", &off) || !u64_query(q, "t", &total)) {
+	uint64_t off = rq.off, total = rq.total;
+	if ((rq.has & (SR_OFF | SR_TOTAL)) != (SR_OFF | SR_TOTAL)) {
 		refuse(srv, s, resp, COAP_RESPONSE_CODE_BAD_REQUEST, "bad blob request",
 		       "o= and t= are required");
 		return;
@@ -703,49 +727,52 @@ static const coap_bin_const_t *psk_for(coap_bin_const_t *idn, coap_session_t *s,
 {
 	struct server *srv = arg;
 	char code[16], why[256], addr[64];
-	uint8_t pk[CERT_PK_BYTES];
+	uint8_t pk[CERT_PK_BYTES], key[32];
+	struct psk *p = NULL;
 	if (!idn || idn->length == 0 || idn->length >= sizeof(code))
 		return NULL;
 	memcpy(code, idn->s, idn->length);
 	code[idn->length] = 0;
-	for (size_t i = 0; i < srv->npsks; i++)
-		if (!strcmp(srv->psks[i].code, code))
-			goto found;
 	if (!code_is_parent(srv->st->code, code)) {
 		snprintf(why, sizeof(why), "%s is not a child of %s", code, srv->st->code);
 		goto refuse;
 	}
+	/* at every handshake: a revocation or a new key since the last one counts */
 	if (identity_trusted_pk(srv->id, srv->st, code, pk, why, sizeof(why)))
 		goto refuse;
-	if (srv->npsks == srv->cappsks) {
-		size_t nc = srv->cappsks ? srv->cappsks * 2 : 16;
-		struct psk *np = realloc(srv->psks, nc * sizeof(*np));
-		if (!np)
-			return NULL;
-		/* libcoap may hold pointers into the old array: repoint them */
-		srv->psks = np;
-		for (size_t i = 0; i < srv->npsks; i++)
-			srv->psks[i].bin.s = srv->psks[i].key;
-		srv->cappsks = nc;
-	}
-	struct psk *p = &srv->psks[srv->npsks];
-	snprintf(p->code, sizeof(p->code), "%s", code);
-	if (!identity_link_key(srv->id, pk, false, p->key)) {
+	for (size_t i = 0; i < srv->npsks && !p; i++)
+		if (!strcmp(srv->psks[i].code, code))
+			p = &srv->psks[i];
+	if (p && !memcmp(p->pk, pk, CERT_PK_BYTES))
+		return &p->bin;
+	/* a child we have not met, or one enrolled again with a new key */
+	if (!identity_link_key(srv->id, pk, false, key)) {
 		snprintf(why, sizeof(why), "cannot derive the link key of %s", code);
 		goto refuse;
 	}
+	if (!p) {
+		if (srv->npsks == srv->cappsks) {
+			size_t nc = srv->cappsks ? srv->cappsks * 2 : 16;
+			struct psk *np = realloc(srv->psks, nc * sizeof(*np));
+			if (!np) {
+				sodium_memzero(key, sizeof(key));
+				return NULL;
+			}
+			/* libcoap may hold pointers into the old array: repoint them */
+			srv->psks = np;
+			for (size_t i = 0; i < srv->npsks; i++)
+				srv->psks[i].bin.s = srv->psks[i].key;
+			srv->cappsks = nc;
+		}
+		p = &srv->psks[srv->npsks++];
+		snprintf(p->code, sizeof(p->code), "%s", code);
+	}
+	memcpy(p->pk, pk, CERT_PK_BYTES);
+	memcpy(p->key, key, sizeof(key));
+	sodium_memzero(key, sizeof(key));
 	p->bin.s = p->key;
 	p->bin.length = sizeof(p->key);
-	srv->npsks++;
 	return &p->bin;
-found:
-	/* a revocation after the first handshake still counts */
-	if (identity_trusted_pk(srv->id, srv->st, code, pk, why, sizeof(why)))
-		goto refuse;
-	for (size_t i = 0; i < srv->npsks; i++)
-		if (!strcmp(srv->psks[i].code, code))
-			return &srv->psks[i].bin;
-	return NULL;
 refuse:
 	net_addr_str(coap_session_get_addr_remote(s), addr, sizeof(addr));
 	log_warn("refused DTLS from %s claiming %s: %s", addr, code, why);

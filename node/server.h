@@ -11,9 +11,11 @@
  *   POST v1/blob?c=&h=HASH&o=OFF&t=TOTAL  a chunk of a child's blob
  *   GET  .well-known/core  (libcoap) lists them with rt= and ct=
  *
- * Only direct children (their code extends ours by one level) are served;
- * anything else gets 4.03.  Bodies over max_body_kb get 4.13, gaps in a
- * block-wise upload 4.08, undecodable bundles 4.00; each refusal is
+ * Query strings are read apart from the session (node/syncreq.h), numbers
+ * as plain digits.  Only direct children (their code extends ours by one
+ * level) are served; anything else gets 4.03.  Bodies over max_body_kb
+ * get 4.13, gaps in a block-wise upload 4.08, undecodable bundles 4.00,
+ * malformed numbers and hashes 4.00; each refusal is
  * counted in the store's rejects table and logged once, and the node goes
  * on serving.  Every handler runs on the event loop's thread.  The server
  * takes the context's app data and event handler for itself.

@@ -165,6 +165,10 @@ static enum gm_err prepare_table(struct store *st, const struct table_def *t)
 	enum gm_err e;
 	char head[128];
 
+	ts->required = 0;
+	for (unsigned j = 0; j < t->ncols; j++)
+		if (t->cols[j].flags & COL_REQUIRED)
+			ts->required |= 1ull << j;
 	gm_buf_init(&b);
 	snprintf(head, sizeof(head), "SELECT rowid, _scope, _clk, _del, _last, ");
 	gm_buf_append(&b, head, strlen(head));
@@ -203,7 +207,7 @@ static enum gm_err create_table(struct store *st, const struct table_def *t)
 
 	gm_buf_init(&b);
 	snprintf(head, sizeof(head),
-		 "CREATE TABLE %s(id TEXT NOT NULL UNIQUE, _scope TEXT NOT NULL,"
+		 "CREATE TABLE IF NOT EXISTS %s(id TEXT NOT NULL UNIQUE, _scope TEXT NOT NULL,"
 		 " _clk BLOB, _del BLOB, _last INTEGER", t->name);
 	gm_buf_append(&b, head, strlen(head));
 	for (unsigned j = 0; j < t->ncols; j++) {
@@ -216,6 +220,40 @@ static enum gm_err create_table(struct store *st, const struct table_def *t)
 	return e;
 }
 
+/*
+ * Tables a later release appended to the schema (sync/schema.c) are made
+ * when a store of an earlier one is opened: they start empty, and older
+ * builds never look at them, so the store format stays the same.
+ */
+static enum gm_err add_new_tables(struct store *st)
+{
+	sqlite3_stmt *s;
+	enum gm_err e = GM_OK;
+	bool ours = false;
+	/* only in a store of our format (anything else is refused later) */
+	if (sqlite3_prepare_v2(st->db, "SELECT v FROM meta WHERE k = 'format'", -1, &s, NULL) ==
+	    SQLITE_OK) {
+		ours = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) == STORE_FORMAT;
+		sqlite3_finalize(s);
+	}
+	if (!ours)
+		return GM_OK;
+	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+			       -1, &s, NULL) != SQLITE_OK)
+		return store_dberr(st, "schema");
+	for (unsigned i = 0; i < T__COUNT && !e; i++) {
+		sqlite3_bind_text(s, 1, schema_table(i)->name, -1, SQLITE_STATIC);
+		int rc = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (rc == SQLITE_DONE)
+			e = create_table(st, schema_table(i));
+		else if (rc != SQLITE_ROW)
+			e = store_dberr(st, "schema");
+	}
+	sqlite3_finalize(s);
+	return e;
+}
+
 static void finalize_all(struct store *st)
 {
 	for (unsigned i = 0; i < T__COUNT; i++) {
@@ -224,6 +262,7 @@ static void finalize_all(struct store *st)
 		for (unsigned k = 0; k < STMT_CACHE; k++) {
 			sqlite3_finalize(st->tabs[i].ins[k].s);
 			sqlite3_finalize(st->tabs[i].upd[k].s);
+			sqlite3_finalize(st->tabs[i].sel[k].s);
 		}
 	}
 	chlog_free(st->chlog);
@@ -250,6 +289,23 @@ static enum gm_err prepare_all(struct store *st)
 		       " tmax, at, body, rkey) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
 }
 
+/*
+ * No allocation statistics: with them on (SQLite's default) every
+ * allocation takes a global mutex and updates counters, and this SQLite is
+ * built without lookaside memory, so each statement execution allocates a
+ * dozen times.  gridmesh reads none of them (no sqlite3_memory_used, no
+ * heap limits).  Once SQLite is initialised the call is refused and
+ * changes nothing.
+ */
+void store_sqlite_setup(void)
+{
+	static bool done;
+	if (!done) {
+		done = true;
+		(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	}
+}
+
 static enum gm_err open_db(const char *dir, int flags, struct store **out, char *err,
 			   size_t errlen)
 {
@@ -263,6 +319,7 @@ static enum gm_err open_db(const char *dir, int flags, struct store **out, char 
 		free(st);
 		return GM_E_NOMEM;
 	}
+	store_sqlite_setup();
 	hlc_init(&st->hlc, 0, HLC_DEFAULT_MAX_DRIFT_MS);
 	gm_buf_init(&st->scratch);
 	gm_buf_init(&st->scratch2);
@@ -328,7 +385,8 @@ enum gm_err store_open(const char *dir, struct store **out, char *err, size_t er
 	}
 	if ((e = open_db(dir, SQLITE_OPEN_READWRITE, &st, err, errlen)))
 		return e;
-	if ((e = prepare_all(st)) || (e = load_identity(st)) || (e = views_ensure_indexes(st))) {
+	if ((e = add_new_tables(st)) || (e = prepare_all(st)) || (e = load_identity(st)) ||
+	    (e = views_ensure_indexes(st))) {
 		snprintf(err, errlen, "%s", st->errmsg);
 		store_close(st);
 		return e;
@@ -470,6 +528,13 @@ enum gm_err store_next_seq(struct store *st, const char *name, int64_t *out)
 	int64_t v = store_meta_int(st, key, 0) + 1;
 	*out = v;
 	return store_meta_set_int(st, key, v);
+}
+
+enum gm_err store_seq_at_least(struct store *st, const char *name, int64_t v)
+{
+	char key[80];
+	snprintf(key, sizeof(key), "seq:%s", name);
+	return store_meta_int(st, key, 0) < v ? store_meta_set_int(st, key, v) : GM_OK;
 }
 
 /* ---------------------------------------------------------- transactions */

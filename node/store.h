@@ -48,6 +48,15 @@ enum {
 /* --------------------------------------------------------------- lifetime */
 
 /*
+ * Configures SQLite for the store (no allocation statistics).  It must
+ * come before SQLite's first use in the process to take effect: opening
+ * or creating a store calls it, so gridnode and gridctl need nothing; a
+ * program that uses SQLite on its own first (gridbench's plain baseline)
+ * calls it at start.
+ */
+void store_sqlite_setup(void);
+
+/*
  * Creates DIR (if needed) and a new store in it for node `code` at `level`,
  * loading reference tables from the CSV files in `refdir`.  Fails with
  * GM_E_EXISTS if DIR already holds a store.
@@ -104,6 +113,8 @@ GM_WUR enum gm_err store_put(struct store *st, const struct store_write *w, uint
 
 /* Next value of a named per-node counter (ticket ids...), in the txn. */
 GM_WUR enum gm_err store_next_seq(struct store *st, const char *name, int64_t *out);
+/* Moves that counter on so its next value is above v (never back), in the txn. */
+GM_WUR enum gm_err store_seq_at_least(struct store *st, const char *name, int64_t v);
 
 /* ----------------------------------------------------------------- reads */
 

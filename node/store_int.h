@@ -30,9 +30,11 @@ struct tab_stmts {
 	 * Writes name only the columns that change: binding every column of a
 	 * wide table costs more than the row write itself for small changes.
 	 */
-	struct masked_stmt ins[STMT_CACHE];  /* id, _scope, _clk, _del, _last, mask cols */
-	struct masked_stmt upd[STMT_CACHE];  /* _clk, _del, _last, mask cols, rowid */
+	struct masked_stmt ins[STMT_CACHE];  /* id, _scope, _clk | _del, _last, mask cols */
+	struct masked_stmt upd[STMT_CACHE];  /* _clk | _del, _last, mask cols, rowid */
+	struct masked_stmt sel[STMT_CACHE];  /* as sel_key, mask cols only */
 	unsigned tick;
+	uint64_t required;         /* COL_REQUIRED columns */
 };
 
 struct store {
@@ -62,6 +64,11 @@ struct store {
 	bool scrub;                /* that batch carries erased values: drop it */
 	bool erased;               /* an erasure happened in this transaction */
 
+	/* the node id of the last scope asked of store_home_of (writes and
+	 * merges come in runs of one scope) */
+	char home_scope[CODE_MAX + 1];
+	uint64_t home_id;
+
 	struct gm_buf scratch;     /* change value encoding */
 	struct gm_buf scratch2;    /* overwritten values */
 	struct store_rec rec;      /* reused by writes and merges */
@@ -81,12 +88,33 @@ void store_column_value(sqlite3_stmt *s, int idx, struct gm_value *v);
 /* Loads a record by key (or rowid if key is NULL) into r; text copied. */
 enum gm_err store_load(struct store *st, const struct table_def *tab, const char *key,
 		       int64_t rid, struct store_rec *r);
+/*
+ * The same, loading only the columns of `mask` (the others are left NIL):
+ * what a merge of a change to those columns reads (the values it may
+ * overwrite, for history).  A select names every column it reads, and
+ * each costs a copy: a one-field update of a wide record reads one.
+ */
+enum gm_err store_load_cols(struct store *st, const struct table_def *tab, const char *key,
+			    uint64_t mask, struct store_rec *r);
 /* Node id owning a scope (0 for the city-wide ""): the clock blob's home. */
 static inline uint64_t store_home(const char *scope)
 {
 	uint64_t id = 0;
 	node_id_from_code(scope, strlen(scope), &id);
 	return id;
+}
+/* The same, remembering the last answer: "" (0) at first. */
+static inline uint64_t store_home_of(struct store *st, const char *scope)
+{
+	if (strcmp(scope, st->home_scope) != 0) {
+		size_t n = strlen(scope);
+		st->home_id = store_home(scope);
+		if (n > CODE_MAX)
+			n = CODE_MAX;
+		memcpy(st->home_scope, scope, n);
+		st->home_scope[n] = 0;
+	}
+	return st->home_id;
 }
 /* Copies at most cap-1 bytes and terminates. */
 void store_copy_str(char *dst, size_t cap, const char *src, size_t len);

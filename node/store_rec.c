@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "store_int.h"
+#include "../proto/mpw.h"
 
 #define COL0 5   /* first data column in sel_key / sel_rid / ins */
 
@@ -123,26 +124,11 @@ static enum gm_err copy_texts(struct store_rec *r)
 	return GM_OK;
 }
 
-enum gm_err store_load(struct store *st, const struct table_def *tab, const char *key,
-		       int64_t rid, struct store_rec *r)
+/* Fills r from the row s stands on: bookkeeping, then the columns of
+ * `mask` in column order (the others NIL). */
+static enum gm_err row_to_rec(struct store *st, const struct table_def *tab, sqlite3_stmt *s,
+			      const char *key, int64_t rid, uint64_t mask, struct store_rec *r)
 {
-	sqlite3_stmt *s = key ? st->tabs[tab->id].sel_key : st->tabs[tab->id].sel_rid;
-	enum gm_err e = GM_OK;
-	int rc;
-
-	if (key)
-		sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_int64(s, 1, rid);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_DONE) {
-		e = GM_E_NOTFOUND;
-		goto out_reset;
-	}
-	if (rc != SQLITE_ROW) {
-		e = store_dberr(st, "load record");
-		goto out_reset;
-	}
 	r->tab = tab;
 	if (key) {
 		r->rid = sqlite3_column_int64(s, 0);
@@ -155,10 +141,8 @@ enum gm_err store_load(struct store *st, const struct table_def *tab, const char
 	store_copy_str(r->scope, sizeof(r->scope), (const char *)sqlite3_column_text(s, 1),
 		 (size_t)sqlite3_column_bytes(s, 1));
 	if (!rowclk_decode(sqlite3_column_blob(s, 2), (size_t)sqlite3_column_bytes(s, 2),
-			   tab->ncols, store_home(r->scope), &r->rc)) {
-		e = store_fail(st, GM_E_MALFORMED, "%s %s: corrupt clock blob", tab->name, r->key);
-		goto out_reset;
-	}
+			   tab->ncols, store_home_of(st, r->scope), &r->rc))
+		return store_fail(st, GM_E_MALFORMED, "%s %s: corrupt clock blob", tab->name, r->key);
 	memset(&r->del, 0, sizeof(r->del));
 	if (sqlite3_column_bytes(s, 3) == 16) {
 		const uint8_t *d = sqlite3_column_blob(s, 3);
@@ -166,20 +150,71 @@ enum gm_err store_load(struct store *st, const struct table_def *tab, const char
 		r->del.node = get64(d + 8);
 	}
 	r->last = sqlite3_column_int64(s, 4);
-	for (unsigned j = 0; j < tab->ncols; j++)
-		store_column_value(s, COL0 + (int)j, &r->vals[j]);
-	e = copy_texts(r);
-out_reset:
+	int k = COL0;
+	for (unsigned j = 0; j < tab->ncols; j++) {
+		if ((mask >> j) & 1)
+			store_column_value(s, k++, &r->vals[j]);
+		else
+			r->vals[j] = gm_nil();
+	}
+	return copy_texts(r);
+}
+
+/* Runs a bound select of one record into r and resets it. */
+static enum gm_err load_with(struct store *st, const struct table_def *tab, sqlite3_stmt *s,
+			     const char *key, int64_t rid, uint64_t mask, struct store_rec *r)
+{
+	enum gm_err e;
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		e = row_to_rec(st, tab, s, key, rid, mask, r);
+	else if (rc == SQLITE_DONE)
+		e = GM_E_NOTFOUND;
+	else
+		e = store_dberr(st, "load record");
 	sqlite3_reset(s);
 	return e;
 }
 
-/* The cached statement writing `mask` columns of r's table, made if new. */
-static sqlite3_stmt *masked(struct store *st, const struct table_def *tab, bool insert,
+static uint64_t all_cols(const struct table_def *tab)
+{
+	return tab->ncols >= 64 ? ~0ull : (1ull << tab->ncols) - 1;
+}
+
+enum gm_err store_load(struct store *st, const struct table_def *tab, const char *key,
+		       int64_t rid, struct store_rec *r)
+{
+	sqlite3_stmt *s = key ? st->tabs[tab->id].sel_key : st->tabs[tab->id].sel_rid;
+	if (key)
+		sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(s, 1, rid);
+	return load_with(st, tab, s, key, rid, all_cols(tab), r);
+}
+
+/* Cache key bits beside the column mask (ROWCLK_MAX_COLS < 62): the
+ * statement writes a tombstone; it inserts a record of this node's own
+ * scope. */
+#define MASK_TOMBSTONE (1ull << 63)
+#define MASK_OWN_SCOPE (1ull << 62)
+
+/*
+ * The cached statement writing `mask` columns of r's table, made if new.
+ * A live row names its clock and leaves _del alone (NULL: a record never
+ * comes back from a tombstone); a tombstone names _del and writes NULL
+ * into the clock and every column it names, without binding them.  A new
+ * record of this node's own scope (most local writes) has the scope in
+ * the statement, not bound each time (the code is digits only).
+ */
+enum masked_kind { M_INSERT, M_UPDATE, M_SELECT };
+
+static sqlite3_stmt *masked(struct store *st, const struct table_def *tab, enum masked_kind kind,
 			    uint64_t mask)
 {
 	struct tab_stmts *ts = &st->tabs[tab->id];
-	struct masked_stmt *c = insert ? ts->ins : ts->upd, *victim = &c[0];
+	struct masked_stmt *c = kind == M_INSERT ? ts->ins : kind == M_UPDATE ? ts->upd : ts->sel;
+	struct masked_stmt *victim = &c[0];
+	bool tomb = mask & MASK_TOMBSTONE, own = mask & MASK_OWN_SCOPE;
 	struct gm_buf b;
 	char head[160];
 	ts->tick++;
@@ -192,8 +227,19 @@ static sqlite3_stmt *masked(struct store *st, const struct table_def *tab, bool 
 			victim = &c[k];
 	}
 	gm_buf_init(&b);
-	if (insert) {
-		snprintf(head, sizeof(head), "INSERT INTO %s(id, _scope, _clk, _del, _last", tab->name);
+	if (kind == M_SELECT) {
+		gm_buf_append(&b, "SELECT rowid, _scope, _clk, _del, _last", 39);
+		for (unsigned j = 0; j < tab->ncols; j++) {
+			if (!((mask >> j) & 1))
+				continue;
+			gm_buf_append(&b, ", ", 2);
+			gm_buf_append(&b, tab->cols[j].name, strlen(tab->cols[j].name));
+		}
+		snprintf(head, sizeof(head), " FROM %s WHERE id=?1", tab->name);
+		gm_buf_append(&b, head, strlen(head) + 1);
+	} else if (kind == M_INSERT) {
+		snprintf(head, sizeof(head), "INSERT INTO %s(id, _scope, %s, _last", tab->name,
+			 tomb ? "_del" : "_clk");
 		gm_buf_append(&b, head, strlen(head));
 		for (unsigned j = 0; j < tab->ncols; j++) {
 			if (!((mask >> j) & 1))
@@ -201,20 +247,27 @@ static sqlite3_stmt *masked(struct store *st, const struct table_def *tab, bool 
 			gm_buf_append(&b, ", ", 2);
 			gm_buf_append(&b, tab->cols[j].name, strlen(tab->cols[j].name));
 		}
-		gm_buf_append(&b, ") VALUES(?,?,?,?,?", 18);
+		if (own) {
+			gm_buf_append(&b, ") VALUES(?,'", 12);
+			gm_buf_append(&b, st->code, strlen(st->code));
+			gm_buf_append(&b, "',?,?", 5);
+		} else {
+			gm_buf_append(&b, ") VALUES(?,?,?,?", 16);
+		}
 		for (unsigned j = 0; j < tab->ncols; j++)
 			if ((mask >> j) & 1)
-				gm_buf_append(&b, ",?", 2);
+				gm_buf_append(&b, tomb ? ",NULL" : ",?", tomb ? 5 : 2);
 		gm_buf_append(&b, ")", 2);
 	} else {
-		snprintf(head, sizeof(head), "UPDATE %s SET _clk=?, _del=?, _last=?", tab->name);
+		snprintf(head, sizeof(head), "UPDATE %s SET %s, _last=?", tab->name,
+			 tomb ? "_clk=NULL, _del=?" : "_clk=?");
 		gm_buf_append(&b, head, strlen(head));
 		for (unsigned j = 0; j < tab->ncols; j++) {
 			if (!((mask >> j) & 1))
 				continue;
 			gm_buf_append(&b, ", ", 2);
 			gm_buf_append(&b, tab->cols[j].name, strlen(tab->cols[j].name));
-			gm_buf_append(&b, "=?", 2);
+			gm_buf_append(&b, tomb ? "=NULL" : "=?", tomb ? 5 : 2);
 		}
 		gm_buf_append(&b, " WHERE rowid=?", 15);
 	}
@@ -232,48 +285,55 @@ static sqlite3_stmt *masked(struct store *st, const struct table_def *tab, bool 
 	return s;
 }
 
+enum gm_err store_load_cols(struct store *st, const struct table_def *tab, const char *key,
+			    uint64_t mask, struct store_rec *r)
+{
+	mask &= all_cols(tab);
+	if (mask == all_cols(tab))
+		return store_load(st, tab, key, 0, r);
+	sqlite3_stmt *s = masked(st, tab, M_SELECT, mask);
+	if (!s)
+		return store_dberr(st, "prepare load");
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	return load_with(st, tab, s, key, 0, mask, r);
+}
+
 enum gm_err store_save_cols(struct store *st, const struct store_rec *r, uint64_t mask)
 {
 	const struct table_def *tab = r->tab;
-	uint8_t clk[ROWCLK_MAX_BLOB], del[16];
-	size_t clklen = 0;
+	uint8_t blob[ROWCLK_MAX_BLOB];
+	size_t len;
 	bool deleted = !clk_zero(r->del);
-	uint64_t all = tab->ncols >= 64 ? ~0ull : (1ull << tab->ncols) - 1;
+	uint64_t all = all_cols(tab);
 	int i = 1;
 
 	/* a tombstone clears every column; a new row names only what it has */
-	if (deleted)
-		mask = all;
-	mask &= all;
-	if (!deleted)
-		clklen = rowclk_encode(&r->rc, store_home(r->scope), clk);
-	put64(del, r->del.t);
-	put64(del + 8, r->del.node);
+	mask = deleted ? all | MASK_TOMBSTONE : mask & all;
+	if (deleted) {
+		put64(blob, r->del.t);
+		put64(blob + 8, r->del.node);
+		len = 16;
+	} else {
+		len = rowclk_encode(&r->rc, store_home_of(st, r->scope), blob);
+	}
 
-	sqlite3_stmt *s = masked(st, tab, r->rid == 0, mask);
+	/* st->code is set once, after store_create has loaded the reference
+	 * data (written while it is still ""): no literal "" is cached */
+	bool own = r->rid == 0 && st->code[0] && strcmp(r->scope, st->code) == 0;
+	sqlite3_stmt *s = masked(st, tab, r->rid == 0 ? M_INSERT : M_UPDATE,
+				 own ? mask | MASK_OWN_SCOPE : mask);
 	if (!s)
 		return store_dberr(st, "prepare write");
 	if (r->rid == 0) {
-		sqlite3_bind_text(s, i++, r->key, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, i++, r->scope, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, i++, r->key, (int)strlen(r->key), SQLITE_STATIC);
+		if (!own)
+			sqlite3_bind_text(s, i++, r->scope, (int)strlen(r->scope), SQLITE_STATIC);
 	}
-	if (deleted)
-		sqlite3_bind_null(s, i++);
-	else
-		sqlite3_bind_blob(s, i++, clk, (int)clklen, SQLITE_STATIC);
-	if (deleted)
-		sqlite3_bind_blob(s, i++, del, 16, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, i++);
+	sqlite3_bind_blob(s, i++, blob, (int)len, SQLITE_STATIC);   /* _clk, or _del */
 	sqlite3_bind_int64(s, i++, r->last);
-	for (unsigned j = 0; j < tab->ncols; j++) {
-		if (!((mask >> j) & 1))
-			continue;
-		if (deleted)
-			sqlite3_bind_null(s, i++);
-		else
-			store_bind_value(s, i++, &r->vals[j]);
-	}
+	if (!deleted)
+		for (uint64_t m = mask; m; m &= m - 1)
+			store_bind_value(s, i++, &r->vals[__builtin_ctzll(m)]);
 	if (r->rid)
 		sqlite3_bind_int64(s, i++, r->rid);
 	int rc = sqlite3_step(s);
@@ -297,7 +357,6 @@ enum gm_err store_save(struct store *st, const struct store_rec *r)
  */
 static void pack_old(struct gm_buf *b, const struct store_rec *r, uint64_t won)
 {
-	msgpack_packer pk;
 	struct clk uniq[ROWCLK_MAX_COLS];
 	uint64_t masks[ROWCLK_MAX_COLS];
 	unsigned k = 0;
@@ -316,13 +375,17 @@ static void pack_old(struct gm_buf *b, const struct store_rec *r, uint64_t won)
 	}
 	if (!k)
 		return;
-	gm_buf_packer(b, &pk);
-	msgpack_pack_array(&pk, k);
+	uint8_t *p = mpw_begin(b, MPW_MAX_HEAD);
+	if (!p)
+		return;
+	mpw_end(b, mpw_array(p, k));
 	for (unsigned u = 0; u < k; u++) {
-		msgpack_pack_array(&pk, 4);
-		msgpack_pack_uint64(&pk, uniq[u].t);
-		msgpack_pack_uint64(&pk, uniq[u].node);
-		msgpack_pack_uint64(&pk, masks[u]);
+		if (!(p = mpw_begin(b, 1 + 3 * MPW_MAX_INT)))
+			return;
+		p = mpw_array(p, 4);
+		p = mpw_uint(p, uniq[u].t);
+		p = mpw_uint(p, uniq[u].node);
+		mpw_end(b, mpw_uint(p, masks[u]));
 		chlog_pack_vals(b, r->vals, masks[u], r->tab->ncols);
 	}
 }
@@ -416,22 +479,19 @@ enum gm_err store_merge(struct store *st, struct store_rec *r, const struct merg
 		rowclk_init(&r->rc, tab->ncols);
 		for (unsigned j = 0; j < tab->ncols; j++)
 			r->vals[j] = gm_nil();
-	} else {
-		for (unsigned j = 0; j < tab->ncols; j++) {
-			if ((out.won >> j) & 1) {
-				r->vals[j] = mc->vals[j];
-				r->rc.c[j] = mc->clk;
-			}
-		}
+	}
+	/* a new row names only the columns it has */
+	uint64_t cols = out.won;
+	for (uint64_t m = out.deleted ? 0 : out.won; m; m &= m - 1) {
+		unsigned j = (unsigned)__builtin_ctzll(m);
+		r->vals[j] = mc->vals[j];
+		r->rc.c[j] = mc->clk;
+		if (fresh && r->vals[j].type == GM_NIL)
+			cols &= ~(1ull << j);
 	}
 	/* the row points at its newest change before that change is logged */
 	uint64_t id = chlog_next_id(st);
 	r->last = (int64_t)id;
-	uint64_t cols = out.won;
-	if (fresh)
-		for (unsigned j = 0; j < tab->ncols; j++)
-			if (r->vals[j].type == GM_NIL)
-				cols &= ~(1ull << j);
 	if ((e = store_save_cols(st, r, cols)))
 		return e;
 	if (fresh)

@@ -101,6 +101,22 @@ static enum gm_err insert_batch(struct store *st, const struct batch_env *env,
 	return GM_OK;
 }
 
+/* A batch with these bytes is in the log already. */
+static bool held(struct store *st, const uint8_t *body, size_t len)
+{
+	uint8_t hash[HASH_BYTES];
+	sqlite3_stmt *s;
+	bool found = false;
+	crypto_generichash(hash, sizeof(hash), body, len, NULL, 0);
+	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM batches WHERE hash = ?", -1, &s, NULL) !=
+	    SQLITE_OK)
+		return false;   /* insert_batch still refuses a duplicate */
+	sqlite3_bind_blob(s, 1, hash, sizeof(hash), SQLITE_STATIC);
+	found = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	return found;
+}
+
 static struct seal_grp *group_for(struct sealer *s, const char *scope, uint8_t cls,
 				  const char *rkey)
 {
@@ -430,6 +446,36 @@ static void reject_one(struct store *st, struct apply_result *res, const char *f
 	(void)st;
 }
 
+/*
+ * Merges mc into record `key` of `scope`: loaded (the columns mc sets), or
+ * new if there is none, or taken as new without looking when `create`
+ * (then GM_E_EXISTS, nothing written, if the key is taken).  GM_E_SCOPE if
+ * the record belongs to another scope.
+ */
+static enum gm_err merge_one(struct store *st, const struct table_def *tab, const char *key,
+			     const char *scope, const struct merge_change *mc, bool create,
+			     struct store_rec *r, bool *was_deleted, uint64_t *won)
+{
+	enum gm_err e = create ? GM_E_NOTFOUND : store_load_cols(st, tab, key, mc->mask, r);
+	if (e == GM_E_NOTFOUND) {
+		r->tab = tab;
+		r->rid = 0;
+		r->last = 0;
+		store_copy_str(r->key, sizeof(r->key), key, strlen(key));
+		store_copy_str(r->scope, sizeof(r->scope), scope, strlen(scope));
+		rowclk_init(&r->rc, tab->ncols);
+		memset(&r->del, 0, sizeof(r->del));
+		for (unsigned j = 0; j < tab->ncols; j++)
+			r->vals[j] = gm_nil();
+	} else if (e) {
+		return e;
+	} else if (strcmp(r->scope, scope) != 0) {
+		return GM_E_SCOPE;
+	}
+	*was_deleted = !clk_zero(r->del);
+	return store_merge(st, r, mc, won);
+}
+
 static enum gm_err apply_group(struct store *st, const struct batch *b,
 			       const struct batch_group *g, struct store_rec *r,
 			       struct apply_result *res)
@@ -482,23 +528,15 @@ static enum gm_err apply_group(struct store *st, const struct batch *b,
 			reject_one(st, res, "%s %s: value of the wrong type", tab->name, key);
 			continue;
 		}
-		e = store_load(st, tab, key, 0, r);
-		if (e == GM_E_NOTFOUND) {
-			r->tab = tab;
-			r->rid = 0;
-			r->last = 0;
-			snprintf(r->key, sizeof(r->key), "%s", key);
-			snprintf(r->scope, sizeof(r->scope), "%s", scope);
-			rowclk_init(&r->rc, tab->ncols);
-			memset(&r->del, 0, sizeof(r->del));
-			for (unsigned j = 0; j < tab->ncols; j++)
-				r->vals[j] = gm_nil();
-		} else if (e) {
-			return e;
-		} else if (strcmp(r->scope, scope) != 0) {
-			reject_one(st, res, "%s %s: scope differs from the record's", tab->name, key);
-			continue;
-		}
+		/*
+		 * A change that sets every required field of a record and
+		 * overwrote nothing is how a record is created: insert it
+		 * without looking first.  If the key is taken after all (the
+		 * same record made on two nodes, a create seen twice), the
+		 * UNIQUE index refuses the insert, nothing is written, and the
+		 * change is merged into what is there like any other.
+		 */
+		bool create = !c->del && !c->seen && !(st->tabs[tab->id].required & ~mask);
 		struct merge_change mc = {
 			.clk = { c->t, b->env.origin },
 			.seen = c->seen,
@@ -510,8 +548,15 @@ static enum gm_err apply_group(struct store *st, const struct batch *b,
 			.note = c->note,
 			.notelen = c->notelen,
 		};
-		bool was_deleted = !clk_zero(r->del);
-		if ((e = store_merge(st, r, &mc, &won)))
+		bool was_deleted = false;
+		e = merge_one(st, tab, key, scope, &mc, create, r, &was_deleted, &won);
+		if (e == GM_E_EXISTS && create)
+			e = merge_one(st, tab, key, scope, &mc, false, r, &was_deleted, &won);
+		if (e == GM_E_SCOPE) {
+			reject_one(st, res, "%s %s: scope differs from the record's", tab->name, key);
+			continue;
+		}
+		if (e)
 			return e;
 		if (won || (c->del && !was_deleted))
 			res->applied++;
@@ -559,8 +604,18 @@ enum gm_err store_apply(struct store *st, const uint8_t *body, size_t len, int l
 	res->changes = b->env.nchanges;
 	if ((e = check_env(st, &b->env)))
 		goto out_why;
+	/*
+	 * Held already: a re-delivery, whatever became of its signer's key
+	 * since (a revocation must not turn accepted history into refusals)
+	 * and without the cost of checking its signature again.
+	 */
+	if (held(st, body, len)) {
+		e = store_fail(st, GM_E_REPLAY, "batch %llu of %llu already applied",
+			       (unsigned long long)b->env.bseq, (unsigned long long)b->env.origin);
+		goto out_why;
+	}
 	if (st->verify) {
-		char why[128] = "";
+		char why[sizeof(res->why)] = "";
 		if ((e = st->verify(st->verify_ctx, &b->env, body, b->env.signed_len, why,
 				    sizeof(why)))) {
 			store_fail(st, e, "%s", why[0] ? why : gm_strerror(e));

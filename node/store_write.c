@@ -10,18 +10,18 @@ enum gm_err store_put(struct store *st, const struct store_write *w, uint64_t *t
 	struct gm_value vals[ROWCLK_MAX_COLS];
 	char *sealed[ROWCLK_MAX_COLS];
 	unsigned nsealed = 0;
-	uint64_t mask = 0, won;
+	uint64_t mask = 0, set = 0, won;
+	size_t keylen = w->key ? strlen(w->key) : 0;
 	enum gm_err e;
 
 	if (!st->in_txn)
 		return store_fail(st, GM_E_STATE, "store_put outside a transaction");
-	if (!tab || !w->key || !*w->key || strlen(w->key) > BATCH_MAX_KEY)
+	if (!tab || !keylen || keylen > BATCH_MAX_KEY)
 		return store_fail(st, GM_E_INVAL, "a record needs a key of 1 to %d bytes",
 				  BATCH_MAX_KEY);
 	if (w->del && w->nset)
 		return store_fail(st, GM_E_INVAL, "a delete sets no fields");
-	for (unsigned j = 0; j < tab->ncols; j++)
-		vals[j] = gm_nil();
+	memset(vals, 0, tab->ncols * sizeof(vals[0]));   /* GM_NIL */
 	for (unsigned i = 0; i < w->nset; i++) {
 		unsigned j = w->cols[i];
 		if (j >= tab->ncols)
@@ -34,6 +34,8 @@ enum gm_err store_put(struct store *st, const struct store_write *w, uint64_t *t
 			return store_fail(st, GM_E_TOOBIG, "%s.%s: longer than %d bytes", tab->name,
 					  tab->cols[j].name, BATCH_MAX_TEXT);
 		mask |= 1ull << j;
+		if (vals[j].type != GM_NIL)
+			set |= 1ull << j;
 	}
 	/* sensitive values are sealed before they touch the row or the log */
 	for (unsigned j = 0; st->field_key && j < tab->ncols; j++) {
@@ -58,7 +60,8 @@ enum gm_err store_put(struct store *st, const struct store_write *w, uint64_t *t
 	 * UNIQUE index on the key refuses a duplicate for us.
 	 */
 	struct store_rec *r = &st->rec;
-	e = w->mode == W_CREATE ? GM_E_NOTFOUND : store_load(st, tab, w->key, 0, r);
+	bool own_scope = false;    /* a new record in this node's own scope */
+	e = w->mode == W_CREATE ? GM_E_NOTFOUND : store_load_cols(st, tab, w->key, mask, r);
 	if (e == GM_E_NOTFOUND) {
 		const char *scope = w->scope ? w->scope : st->code;
 		size_t slen = strlen(scope);
@@ -66,26 +69,26 @@ enum gm_err store_put(struct store *st, const struct store_write *w, uint64_t *t
 			e = store_fail(st, GM_E_NOTFOUND, "no %s '%s'", tab->name, w->key);
 			goto out_free;
 		}
-		if (slen > CODE_MAX || (slen && !code_valid(scope, slen))) {
+		/* our own code was checked when the store was made */
+		if (scope != st->code && (slen > CODE_MAX || (slen && !code_valid(scope, slen)))) {
 			e = store_fail(st, GM_E_INVAL, "'%s' is not a node code", scope);
+			goto out_free;
+		}
+		uint64_t missing = st->tabs[tab->id].required & ~set;
+		if (missing) {
+			e = store_fail(st, GM_E_INVAL, "a new %s needs %s", tab->name,
+				       tab->cols[__builtin_ctzll(missing)].name);
 			goto out_free;
 		}
 		r->tab = tab;
 		r->rid = 0;
 		r->last = 0;
-		store_copy_str(r->key, sizeof(r->key), w->key, strlen(w->key));
+		store_copy_str(r->key, sizeof(r->key), w->key, keylen);
 		store_copy_str(r->scope, sizeof(r->scope), scope, slen);
 		rowclk_init(&r->rc, tab->ncols);
 		memset(&r->del, 0, sizeof(r->del));
-		for (unsigned j = 0; j < tab->ncols; j++) {
-			r->vals[j] = gm_nil();
-			if ((tab->cols[j].flags & COL_REQUIRED) &&
-			    (!((mask >> j) & 1) || vals[j].type == GM_NIL)) {
-				e = store_fail(st, GM_E_INVAL, "a new %s needs %s", tab->name,
-					       tab->cols[j].name);
-				goto out_free;
-			}
-		}
+		memset(r->vals, 0, tab->ncols * sizeof(r->vals[0]));
+		own_scope = scope == st->code;
 	} else if (e) {
 		goto out_free;
 	} else if (!clk_zero(r->del)) {
@@ -97,7 +100,7 @@ enum gm_err store_put(struct store *st, const struct store_write *w, uint64_t *t
 	}
 
 	/* a node writes only inside its own subtree (brief rule 4) */
-	if (!(st->level == LEVEL_CITY && !r->scope[0]) &&
+	if (!own_scope && !(st->level == LEVEL_CITY && !r->scope[0]) &&
 	    !scope_within(r->scope, strlen(r->scope), st->code, strlen(st->code))) {
 		e = store_fail(st, GM_E_SCOPE, "%s '%s' belongs to %s, outside %s", tab->name, w->key,
 			       r->scope[0] ? r->scope : "the whole city", st->code);

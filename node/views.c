@@ -12,6 +12,7 @@
 #include "views.h"
 #include "calendar.h"
 #include "catnames.h"
+#include "log.h"
 #include "store_int.h"
 #include "tickets.h"
 #include "vagg.h"
@@ -266,6 +267,9 @@ enum gm_err views_parse(enum view_kind kind, const char *qs, struct view_query *
 		}
 	}
 	free(copy);
+	/* the message quotes the query: it goes to the log, the reply and the rejects table */
+	if (e)
+		log_clean(err);
 	return e;
 }
 
@@ -834,6 +838,7 @@ enum gm_err views_answer(struct store *st, const char *name, const char *qs, cha
 	*json = NULL;
 	if (!views_kind(name, &kind)) {
 		snprintf(err, errlen, "no view '%s' (tickets, assets, kpi, overdue)", name);
+		log_clean(err);
 		return GM_E_INVAL;
 	}
 	if ((e = views_parse(kind, qs, &q, err, errlen)))

@@ -22,24 +22,6 @@
 
 /* ---------------------------------------------------------------- encode */
 
-static void pack_value(msgpack_packer *pk, const struct gm_value *v)
-{
-	switch (v->type) {
-	case GM_INT:
-		msgpack_pack_int64(pk, v->i);
-		break;
-	case GM_REAL:
-		msgpack_pack_double(pk, v->d);
-		break;
-	case GM_TEXT:
-		gm_pack_str(pk, v->s, v->len);
-		break;
-	default:
-		msgpack_pack_nil(pk);
-		break;
-	}
-}
-
 static enum gm_err check_group(const struct batch_group *g)
 {
 	if (g->nfields > BATCH_MAX_FIELDS || g->n > BATCH_MAX_CHANGES || !g->tablelen)
@@ -145,7 +127,7 @@ static enum gm_err encode_group(msgpack_packer *pk, const struct batch_group *g,
 			if (!((c->mask >> j) & 1))
 				continue;
 			unsigned rank = batch_popcount(c->mask & ((1ull << j) - 1));
-			pack_value(pk, &c->vals[rank]);
+			gm_pack_value(pk, &c->vals[rank]);
 		}
 	}
 out_free_dict:

@@ -34,9 +34,9 @@ void cert_finish(struct gm_buf *out, const uint8_t sig[CERT_SIG_BYTES])
 	pack_bin(&pk, sig, CERT_SIG_BYTES);
 }
 
-/* Unpacks an array of n elements led by our version into *up. */
-static enum gm_err open_arr(const uint8_t *p, size_t len, uint32_t n, msgpack_unpacked *up,
-			    const msgpack_object **a)
+/* Unpacks an array of nmin to nmax elements led by our version into *up. */
+static enum gm_err open_arr(const uint8_t *p, size_t len, uint32_t nmin, uint32_t nmax,
+			    msgpack_unpacked *up, const msgpack_object **a)
 {
 	size_t off = 0;
 	enum gm_err e;
@@ -56,7 +56,7 @@ static enum gm_err open_arr(const uint8_t *p, size_t len, uint32_t n, msgpack_un
 		msgpack_unpacked_destroy(up);
 		return GM_E_VERSION;
 	}
-	if (up->data.via.array.size != n) {
+	if (up->data.via.array.size < nmin || up->data.via.array.size > nmax) {
 		msgpack_unpacked_destroy(up);
 		return GM_E_MALFORMED;
 	}
@@ -65,7 +65,9 @@ static enum gm_err open_arr(const uint8_t *p, size_t len, uint32_t n, msgpack_un
 
 static bool get_code(const msgpack_object *o, char out[16])
 {
-	if (o->type != MSGPACK_OBJECT_STR || o->via.str.size == 0 || o->via.str.size > 15)
+	/* a NUL inside would make the code read shorter than what was signed */
+	if (o->type != MSGPACK_OBJECT_STR || o->via.str.size == 0 || o->via.str.size > 15 ||
+	    memchr(o->via.str.ptr, 0, o->via.str.size))
 		return false;
 	memcpy(out, o->via.str.ptr, o->via.str.size);
 	out[o->via.str.size] = 0;
@@ -98,12 +100,27 @@ static bool trailing_sig(const uint8_t *p, size_t len, size_t *signed_len)
 	return true;
 }
 
+/*
+ * The signed part p[0, len) is what our encoder writes for the decoded
+ * fields (takes tbs, which the caller encoded).  Verifiers re-encode a
+ * certificate to check its signature: any other encoding of the same
+ * fields (an int32 for a uint32, a str16 for a fixstr) would be a
+ * certificate that can never verify, or two byte strings for one.
+ */
+static bool canonical(struct gm_buf *tbs, enum gm_err encoded, const uint8_t *p, size_t len)
+{
+	bool ok = encoded == GM_OK && tbs->len == len && !memcmp(tbs->p, p, len);
+	gm_buf_free(tbs);
+	return ok;
+}
+
 enum gm_err cert_decode(const uint8_t *p, size_t len, struct cert *c)
 {
 	msgpack_unpacked up;
 	const msgpack_object *a;
+	struct gm_buf tbs;
 	uint64_t v;
-	enum gm_err e = open_arr(p, len, 8, &up, &a);
+	enum gm_err e = open_arr(p, len, 8, 8, &up, &a);
 	if (e)
 		return e;
 	memset(c, 0, sizeof(*c));
@@ -115,6 +132,9 @@ enum gm_err cert_decode(const uint8_t *p, size_t len, struct cert *c)
 	    !get_u64(&a[5], &c->not_after) || !get_code(&a[6], c->issuer) ||
 	    !get_bin(&a[7], c->sig, CERT_SIG_BYTES) || !trailing_sig(p, len, &c->signed_len) ||
 	    c->not_after < c->not_before)
+		goto out;
+	gm_buf_init(&tbs);
+	if (!canonical(&tbs, cert_encode_tbs(c, &tbs), p, c->signed_len))
 		goto out;
 	e = GM_OK;
 out:
@@ -140,7 +160,7 @@ enum gm_err enrol_req_decode(const uint8_t *p, size_t len, struct enrol_req *r)
 	msgpack_unpacked up;
 	const msgpack_object *a;
 	uint64_t v;
-	enum gm_err e = open_arr(p, len, 5, &up, &a);
+	enum gm_err e = open_arr(p, len, 5, 5, &up, &a);
 	if (e)
 		return e;
 	memset(r, 0, sizeof(*r));
@@ -148,8 +168,11 @@ enum gm_err enrol_req_decode(const uint8_t *p, size_t len, struct enrol_req *r)
 	if (get_code(&a[1], r->code) && get_u64(&a[2], &v) && v <= 4 &&
 	    get_bin(&a[3], r->pk, CERT_PK_BYTES) && get_bin(&a[4], r->sig, CERT_SIG_BYTES) &&
 	    trailing_sig(p, len, &r->signed_len)) {
+		struct gm_buf tbs;
 		r->level = (uint8_t)v;
-		e = GM_OK;
+		gm_buf_init(&tbs);
+		if (canonical(&tbs, enrol_req_encode_tbs(r, &tbs), p, r->signed_len))
+			e = GM_OK;
 	}
 	msgpack_unpacked_destroy(&up);
 	return e;
@@ -160,7 +183,7 @@ enum gm_err enrol_pkg_encode(const struct enrol_pkg *k, struct gm_buf *out)
 	msgpack_packer pk;
 	gm_buf_reset(out);
 	gm_buf_packer(out, &pk);
-	msgpack_pack_array(&pk, 5);
+	msgpack_pack_array(&pk, k->replaces ? 6 : 5);
 	msgpack_pack_uint8(&pk, CERT_VERSION);
 	pack_bin(&pk, k->cert, k->certlen);
 	msgpack_pack_array(&pk, k->nchain);
@@ -171,6 +194,8 @@ enum gm_err enrol_pkg_encode(const struct enrol_pkg *k, struct gm_buf *out)
 		pack_bin(&pk, k->street_key, k->street_keylen);
 	else
 		msgpack_pack_nil(&pk);
+	if (k->replaces)
+		pack_bin(&pk, k->replaces, CERT_PK_BYTES);
 	return out->oom ? GM_E_NOMEM : GM_OK;
 }
 
@@ -239,7 +264,7 @@ enum gm_err enrol_pkg_decode(const uint8_t *p, size_t len, struct enrol_pkg *k)
 	memset(k, 0, sizeof(*k));
 	if (!up)
 		return GM_E_NOMEM;
-	if ((e = open_arr(p, len, 5, up, &a))) {
+	if ((e = open_arr(p, len, 5, 6, up, &a))) {
 		free(up);
 		return e;
 	}
@@ -254,6 +279,11 @@ enum gm_err enrol_pkg_decode(const uint8_t *p, size_t len, struct enrol_pkg *k)
 		k->street_keylen = a[4].via.bin.size;
 	} else if (a[4].type != MSGPACK_OBJECT_NIL) {
 		goto out_fail;
+	}
+	if (up->data.via.array.size == 6) {
+		if (a[5].type != MSGPACK_OBJECT_BIN || a[5].via.bin.size != CERT_PK_BYTES)
+			goto out_fail;
+		k->replaces = (const uint8_t *)a[5].via.bin.ptr;
 	}
 	k->priv = up;
 	return GM_OK;

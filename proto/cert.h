@@ -6,17 +6,26 @@
  *                  not after, issuer code, sig (bin 64)]
  *   request     = [1, code, level, public key (bin 32), sig (bin 64)]
  *   package     = [1, certificate (bin), [ancestor certificate (bin)...],
- *                  root public key (bin 32), street key sealed (bin | nil)]
+ *                  root public key (bin 32), street key sealed (bin | nil),
+ *                  replaced key (bin 32), only in a replacement]
  *
  * Keys are Ed25519.  A certificate's sig is its issuer's signature over
  * every byte before the sig element (as for batches); a request's sig is
- * the requester's own, proving it holds the key.  The city's certificate
+ * the requester's own, proving it holds the key.  Certificates and
+ * requests decode only in the encoding cert_encode_tbs and
+ * enrol_req_encode_tbs write (canonical msgpack), so that re-encoding a
+ * decoded certificate gives back the bytes its issuer signed.  The city's certificate
  * is self-signed and its key is the root every node trusts.  Times are
  * unix seconds.  The package is what a parent hands a child at enrolment:
  * the child's certificate and the chain above it (parent first, city
  * last), which the child checks up to the root key;
  * the street key (for residents' sensitive fields) is sealed to the
- * child's key and present only for streets' grids.
+ * child's key and present only for streets' grids.  The sixth element is
+ * there only when the issuer already held a certificate for the child's
+ * code with another key (a new laptop for the same grid, a rebuilt
+ * server): it names that key, and the child then gets its code's records
+ * back before it issues new ids.  Packages without it keep the five
+ * elements of the first release, and both forms decode.
  */
 #ifndef GM_CERT_H
 #define GM_CERT_H
@@ -61,6 +70,7 @@ struct enrol_pkg {
 	uint8_t root_pk[CERT_PK_BYTES];
 	const uint8_t *street_key;   /* sealed, or NULL */
 	size_t street_keylen;
+	const uint8_t *replaces;     /* CERT_PK_BYTES: the code's earlier key, or NULL */
 	void *priv;
 };
 

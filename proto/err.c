@@ -20,6 +20,7 @@ static const char *const names[GM_E__COUNT] = {
 	[GM_E_NET] = "network error",
 	[GM_E_FULL] = "storage full or read-only",
 	[GM_E_COMPRESS] = "payload does not decompress",
+	[GM_E_REVOKED] = "signed by a revoked key",
 };
 
 const char *gm_strerror(enum gm_err e)

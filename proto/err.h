@@ -29,6 +29,7 @@ enum gm_err {
 	GM_E_NET,          /* peer unreachable, timed out or refused */
 	GM_E_FULL,         /* disk full or store read-only */
 	GM_E_COMPRESS,     /* compressed payload does not decompress */
+	GM_E_REVOKED,      /* signed by a key revoked before it was stamped: for good */
 	GM_E__COUNT
 };
 

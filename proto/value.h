@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include <string.h>
+#include <msgpack.h>
 
 enum gm_vtype { GM_NIL = 0, GM_INT = 1, GM_REAL = 2, GM_TEXT = 3 };
 
@@ -58,5 +59,9 @@ static inline struct gm_value gm_textn(const char *s, uint32_t len)
 
 /* Same type and same bytes; REAL compares bit patterns so NaN == NaN. */
 bool gm_value_eq(const struct gm_value *a, const struct gm_value *b);
+
+/* Packs v as msgpack: int64, float64, str or nil.  The one encoding of a
+ * value in batches, change-log entries and digests. */
+void gm_pack_value(msgpack_packer *pk, const struct gm_value *v);
 
 #endif

@@ -36,9 +36,13 @@ static enum gm_err open_msg(const uint8_t *p, size_t len, uint32_t n, msgpack_un
 
 static bool str_into(const msgpack_object *o, char *dst, size_t cap)
 {
-	if (o->type != MSGPACK_OBJECT_STR || o->via.str.size >= cap)
+	/* a NUL inside would end the C string early: another code than sent */
+	if (o->type != MSGPACK_OBJECT_STR || o->via.str.size >= cap ||
+	    (o->via.str.size && memchr(o->via.str.ptr, 0, o->via.str.size)))
 		return false;
-	memcpy(dst, o->via.str.ptr, o->via.str.size);
+	/* an empty string may come with no pointer at all */
+	if (o->via.str.size)
+		memcpy(dst, o->via.str.ptr, o->via.str.size);
 	dst[o->via.str.size] = 0;
 	return true;
 }

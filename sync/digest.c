@@ -26,21 +26,8 @@ void digest_record(struct digest *d, const char *table, const char *key, size_t 
 	msgpack_pack_uint64(&pk, del.node);
 	msgpack_pack_array(&pk, deleted ? 0 : rc->ncols);
 	for (unsigned j = 0; !deleted && j < rc->ncols; j++) {
-		const struct gm_value *v = &vals[j];
 		msgpack_pack_array(&pk, 3);
-		switch (v->type) {
-		case GM_INT:
-			msgpack_pack_int64(&pk, v->i);
-			break;
-		case GM_REAL:
-			msgpack_pack_double(&pk, v->d);
-			break;
-		case GM_TEXT:
-			gm_pack_str(&pk, v->s, v->len);
-			break;
-		default:
-			msgpack_pack_nil(&pk);
-		}
+		gm_pack_value(&pk, &vals[j]);
 		msgpack_pack_uint64(&pk, rc->c[j].t);
 		msgpack_pack_uint64(&pk, rc->c[j].node);
 	}

@@ -69,7 +69,14 @@ static const struct col_def cert_cols[] = {
 	C("cert", GM_TEXT, COL_REQUIRED),       /* hex of the signed certificate */
 };
 
-/* a revoked key: written by an ancestor, scope = the revoked node */
+/*
+ * A revoked key: written by an ancestor, scope = the revoked node, key
+ * "<code>/<first 16 hex digits of the key>" (one record per key, so
+ * revoking a node's second key leaves the first revoked).  Batches the
+ * key signed stamped before `at` still count (node/identity.h).  Records
+ * keyed by the bare code (one per node) are what earlier releases read;
+ * they are still written beside the per-key one, and still honoured.
+ */
 static const struct col_def revocation_cols[] = {
 	C("pubkey", GM_TEXT, COL_REQUIRED),
 	C("reason", GM_TEXT, 0),
@@ -184,6 +191,10 @@ static const struct table_def tables[T__COUNT] = {
 	{ T_TIME_LIMIT, "time_limit", CLS_REF, N(time_limit_cols), time_limit_cols },
 	{ T_DEVICE_THRESHOLD, "device_threshold", CLS_REF, N(device_threshold_cols),
 	  device_threshold_cols },
+	/* every certificate ever issued, as node_cert's columns; key
+	 * "<code>/<first 16 hex digits of the key>", scope = the certified
+	 * node; node_cert keeps only the current one (links use it) */
+	{ T_NODE_KEY, "node_key", CLS_REF, N(cert_cols), cert_cols },
 };
 
 const struct table_def *schema_table(unsigned id)

@@ -49,6 +49,7 @@ enum table_id {
 	T_ATTACHMENT,         /* node/blobs.h: a photo, audio or video on a ticket */
 	T_TIME_LIMIT,      /* per-category time limits (node/limits.h) */
 	T_DEVICE_THRESHOLD,   /* node/threshold.h: device readings -> asset state, ticket */
+	T_NODE_KEY,           /* node/identity.h: every key ever certified for a node */
 	T__COUNT
 };
 

@@ -60,31 +60,6 @@ int bench_sibling(const char *name, char *out, size_t len)
 	return access(out, X_OK);
 }
 
-/* LA request types onto GB/T 30428 event classes */
-static const struct {
-	const char *type;
-	const char *cat;
-} cats[] = {
-	{ "Bulky Items", "0108" },
-	{ "Graffiti Removal", "0113" },
-	{ "Illegal Dumping Pickup", "0103" },
-	{ "Metal/Household Appliances", "0108" },
-	{ "Homeless Encampment", "0502" },
-	{ "Electronic Waste", "0108" },
-	{ "Dead Animal Removal", "0117" },
-	{ "Single Streetlight Issue", "0408" },
-	{ "Multiple Streetlight Issue", "0408" },
-	{ "Report Water Waste", "0402" },
-};
-
-const char *bench_la_class(const char *type)
-{
-	for (size_t i = 0; i < sizeof(cats) / sizeof(cats[0]); i++)
-		if (strcmp(type, cats[i].type) == 0)
-			return cats[i].cat;
-	return NULL;
-}
-
 struct wl {
 	struct bench_ticket *t;
 	unsigned n, max;
@@ -101,7 +76,7 @@ static int row(void *ctx, unsigned n, char **f, size_t *lens, unsigned long line
 		return 1;
 	struct bench_ticket *t = &w->t[w->n];
 	snprintf(t->id, sizeof(t->id), "%s-%06u", w->code, w->n + 1);
-	const char *cat = bench_la_class(f[1]);
+	const char *cat = la311_category(f[1]);
 	snprintf(t->category, sizeof(t->category), "%s", cat ? cat : "0104");
 	snprintf(t->title, sizeof(t->title), "%s at %s", f[1], f[16]);
 	snprintf(t->status, sizeof(t->status), "%s",

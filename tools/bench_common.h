@@ -29,9 +29,6 @@ struct bench_ticket {
 int bench_workload(const char *datadir, unsigned n, const char *code,
 		   struct bench_ticket **out);
 
-/* The GB/T 30428 event class of an LA 311 request type, NULL for "Other"
- * and unknown types (the mapping and its reasons: bench_common.c). */
-const char *bench_la_class(const char *type);
 /* Creates ticket t as `id` (its five fields), a local write in the caller's
  * transaction. */
 struct store;

@@ -80,6 +80,11 @@ struct ctl_fields {
 };
 void ctl_set(struct ctl_fields *f, const struct table_def *t, const char *col,
 	     struct gm_value v);
+/* Ends a command's transaction: commits if e is GM_OK, else rolls back;
+ * says why on failure.  EX_OK or EX_FAIL. */
+int ctl_end_txn(struct ctl *c, enum gm_err e);
+/* Prints a new record's id ({"id": ...} with --json). */
+void ctl_print_id(struct ctl *c, const char *id);
 /* Runs one write as its own transaction; prints the error on failure. */
 int ctl_write(struct ctl *c, const struct table_def *t, const char *key, const char *scope,
 	      const struct ctl_fields *f, const char *note, int mode, bool del);

@@ -120,21 +120,9 @@ int cmd_asset_add(struct ctl *c, int argc, char **argv)
 		};
 		e = store_put(c->st, &w, NULL);
 	}
-	if (!e)
-		e = store_commit(c->st);
-	else
-		store_rollback(c->st);
-	if (e) {
-		ctl_err(c, "%s", store_errmsg(c->st));
+	if (ctl_end_txn(c, e))
 		return EX_FAIL;
-	}
-	if (c->json) {
-		json_t *j = json_object();
-		json_object_set_new(j, "id", json_string(id));
-		ctl_print_json(j);
-	} else {
-		puts(id);
-	}
+	ctl_print_id(c, id);
 	return EX_OK;
 }
 

@@ -5,7 +5,9 @@
 #include <sodium.h>
 #include "ctl.h"
 #include "../node/fileio.h"
+#include "../node/config.h"
 #include "../node/identity.h"
+#include "../node/recid.h"
 
 static struct identity *load_identity(struct ctl *c, const char *dir)
 {
@@ -155,6 +157,20 @@ int cmd_enrol_sign(struct ctl *c, int argc, char **argv)
 	return rc;
 }
 
+/* The node in dir has a parent to sync with (its store's or its config file's). */
+static bool has_parent(const char *dir, struct store *st)
+{
+	struct config cfg;
+	char path[4096], why[512];
+	config_defaults(&cfg);
+	config_from_store(&cfg, st);
+	snprintf(path, sizeof(path), "%s/%s", dir, CONFIG_FILE);
+	/* a file that does not parse leaves the store's parent; sync says why */
+	if (config_load(&cfg, path, true, why, sizeof(why)))
+		config_from_store(&cfg, st);
+	return cfg.parent[0] != 0;
+}
+
 static int install(struct ctl *c, const char *dir, struct store *st, const uint8_t *pkg,
 		   size_t len)
 {
@@ -162,7 +178,8 @@ static int install(struct ctl *c, const char *dir, struct store *st, const uint8
 	struct identity *id = load_identity(c, dir);
 	if (!id)
 		return EX_FAIL;
-	enum gm_err e = identity_install(dir, id, st, pkg, len, err, sizeof(err));
+	struct id_install res;
+	enum gm_err e = identity_install(dir, id, st, pkg, len, &res, err, sizeof(err));
 	identity_free(id);
 	if (e) {
 		ctl_err(c, "%s", err);
@@ -170,6 +187,26 @@ static int install(struct ctl *c, const char *dir, struct store *st, const uint8
 	}
 	printf("%s %s enrolled: certificate, chain and root key installed in %s\n",
 	       level_name(store_level(st)), store_code(st), dir);
+	if (res.replaces) {
+		char hex[2 * CERT_PK_BYTES + 1];
+		sodium_bin2hex(hex, sizeof(hex), res.replaced, CERT_PK_BYTES);
+		if (has_parent(dir, st)) {
+			printf("this replaces key %.*s of %s: sync first, which brings back the records"
+			       " made under it; new records wait until then\n",
+			       IDENTITY_KEY_PREFIX_HEX, hex, store_code(st));
+		} else if (store_meta_set_int(st, "reclaim", 0)) {
+			ctl_err(c, "%s", store_errmsg(st));
+			return EX_FAIL;
+		} else {
+			/* as after a restore: no one to ask, nothing to wait for */
+			printf("this replaces key %.*s of %s; with no parent to sync with, new ids"
+			       " start %d past the highest this node holds\n",
+			       IDENTITY_KEY_PREFIX_HEX, hex, store_code(st), RECID_REKEY_GAP);
+		}
+	}
+	if (res.parent_changed)
+		printf("the parent has a new key: this node sends and fetches everything again at"
+		       " its next sync\n");
 	return EX_OK;
 }
 
@@ -239,29 +276,49 @@ int cmd_revoke(struct ctl *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "reason", required_argument, NULL, 'r' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "from", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *reason = "";
-	char err[512];
+	struct id_revocation rv = { .reason = "" };
+	char err[512], hex[2 * CERT_PK_BYTES + 1], when[32];
+	long long from;
 	int o;
 	optind = 1;
 	while ((o = ctl_getopt(c, argc, argv, opts)) != -1) {
-		if (o != 'r')
+		switch (o) {
+		case 'r':
+			rv.reason = optarg;
+			break;
+		case 'k':
+			rv.key = optarg;
+			break;
+		case 'f':
+			if (!ctl_parse_time(c, "--from", optarg, &from))
+				return EX_USAGE;
+			/* 0 would mean "now": the epoch is "everything it ever signed" */
+			rv.from = from > 0 ? from : 1;
+			break;
+		default:
 			return EX_USAGE;
-		reason = optarg;
+		}
 	}
 	if (optind != argc - 1)
 		return ctl_usage(c);
 	struct identity *id = load_identity(c, c->dir);
 	if (!id)
 		return EX_FAIL;
-	enum gm_err e = identity_revoke(id, c->st, argv[optind], reason, err, sizeof(err));
+	enum gm_err e = identity_revoke(id, c->st, argv[optind], &rv, err, sizeof(err));
 	identity_free(id);
 	if (e) {
 		ctl_err(c, "%s", err);
-		return EX_FAIL;
+		return e == GM_E_INVAL ? EX_USAGE : EX_FAIL;
 	}
-	printf("revoked the key of %s; the revocation syncs like any change\n", argv[optind]);
+	sodium_bin2hex(hex, sizeof(hex), rv.pk, CERT_PK_BYTES);
+	ctl_format_time(rv.at, when, sizeof(when));
+	printf("revoked key %.*s of %s from %s: what it signed before stays, anything stamped"
+	       " later is refused; the revocation syncs like any change\n",
+	       IDENTITY_KEY_PREFIX_HEX, hex, argv[optind], when);
 	return EX_OK;
 }
 
@@ -269,7 +326,46 @@ struct certs_out {
 	struct ctl *c;
 	struct identity *id;
 	json_t *arr;
+	const char *code;            /* keys_cb: whose keys */
+	const struct gm_value *current;  /* its current key, hex */
+	json_t *keys;
 };
+
+/* One kept key of o->code: current, earlier, or revoked from when. */
+static int keys_cb(void *ctx, const struct store_rec *r)
+{
+	struct certs_out *o = ctx;
+	const struct table_def *t = r->tab;
+	const struct gm_value *pk = &r->vals[schema_col(t, "pubkey", 6)];
+	uint8_t bin[CERT_PK_BYTES];
+	char reason[96] = "", when[32];
+	if (strcmp(r->scope, o->code) || pk->type != GM_TEXT ||
+	    sodium_hex2bin(bin, sizeof(bin), pk->s, pk->len, NULL, NULL, NULL) != 0)
+		return 0;
+	bool current = o->current->type == GM_TEXT && o->current->len == pk->len &&
+		       !memcmp(o->current->s, pk->s, pk->len);
+	int64_t at = identity_revoked_at(o->c->st, o->code, bin, reason, sizeof(reason));
+	const char *prefix = strchr(r->key, '/') ? strchr(r->key, '/') + 1 : r->key;
+	if (o->keys) {
+		json_t *j = json_object();
+		json_object_set_new(j, "key", json_string(prefix));
+		json_object_set_new(j, "not_before",
+				    json_integer(r->vals[schema_col(t, "not_before", 10)].i));
+		json_object_set_new(j, "not_after",
+				    json_integer(r->vals[schema_col(t, "not_after", 9)].i));
+		json_object_set_new(j, "current", json_boolean(current));
+		json_object_set_new(j, "revoked_at", json_integer(at));
+		json_object_set_new(j, "revoked_why", json_string(reason));
+		json_array_append_new(o->keys, j);
+	} else if (at) {
+		ctl_format_time(at, when, sizeof(when));
+		printf("      key %s  %srevoked from %s%s%s%s\n", prefix, current ? "current, " : "",
+		       when, reason[0] ? " (" : "", reason, reason[0] ? ")" : "");
+	} else {
+		printf("      key %s  %s\n", prefix, current ? "current" : "earlier key, valid");
+	}
+	return 0;
+}
 
 static int cert_cb(void *ctx, const struct store_rec *r)
 {
@@ -283,8 +379,9 @@ static int cert_cb(void *ctx, const struct store_rec *r)
 	ctl_format_time(vb, nb, sizeof(nb));
 	ctl_format_time(va, na, sizeof(na));
 	const struct gm_value *iss = &r->vals[schema_col(t, "issuer", 6)];
+	json_t *j = NULL;
 	if (o->arr) {
-		json_t *j = json_object();
+		j = json_object();
 		json_object_set_new(j, "code", json_string(r->key));
 		json_object_set_new(j, "issuer", json_stringn(iss->s, iss->len));
 		json_object_set_new(j, "not_before", json_integer(vb));
@@ -292,10 +389,19 @@ static int cert_cb(void *ctx, const struct store_rec *r)
 		json_object_set_new(j, "trusted", json_boolean(ok));
 		json_object_set_new(j, "why", json_string(why));
 		json_array_append_new(o->arr, j);
+		o->keys = json_array();
+		json_object_set_new(j, "keys", o->keys);
 	} else {
 		printf("  %-16s by %-16.*s %s .. %s  %s\n", r->key, (int)iss->len, iss->s, nb, na,
 		       ok ? "trusted" : why);
 	}
+	/* every key the code had, and which are revoked from when */
+	struct store_filter f = { .col = -1, .v = gm_text(r->key) };
+	o->code = r->key;
+	o->current = &r->vals[schema_col(t, "pubkey", 6)];
+	if (store_scan(o->c->st, schema_table(T_NODE_KEY), &f, 1, keys_cb, o))
+		ctl_err(o->c, "%s", store_errmsg(o->c->st));
+	o->keys = NULL;
 	return 0;
 }
 

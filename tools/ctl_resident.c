@@ -65,15 +65,7 @@ static int resident_write(struct ctl *c, const struct store_write *w, const char
 		e = store_put(c->st, w, NULL);
 	if (!e && store_has_field_key(c->st))
 		e = residents_refresh(c->st, grid);
-	if (!e)
-		e = store_commit(c->st);
-	else
-		store_rollback(c->st);
-	if (e) {
-		ctl_err(c, "%s", store_errmsg(c->st));
-		return EX_FAIL;
-	}
-	return EX_OK;
+	return ctl_end_txn(c, e);
 }
 
 /* Scope of an existing record (its grid), for the aggregate. */
@@ -167,21 +159,9 @@ static int add_with_id(struct ctl *c, const struct table_def *t, const char *pre
 	}
 	if (!e && store_has_field_key(c->st))
 		e = residents_refresh(c->st, grid);
-	if (!e)
-		e = store_commit(c->st);
-	else
-		store_rollback(c->st);
-	if (e) {
-		ctl_err(c, "%s", store_errmsg(c->st));
+	if (ctl_end_txn(c, e))
 		return EX_FAIL;
-	}
-	if (c->json) {
-		json_t *j = json_object();
-		json_object_set_new(j, "id", json_string(id));
-		ctl_print_json(j);
-	} else {
-		puts(id);
-	}
+	ctl_print_id(c, id);
 	return EX_OK;
 }
 

@@ -325,6 +325,7 @@ int cmd_status(struct ctl *c, int argc, char **argv)
 	struct disk disk;
 	disk_usage(c->dir, &disk);
 	int64_t restored = store_meta_int(c->st, "restored_at", 0);
+	int64_t rekeyed = store_meta_int(c->st, "rekeyed_at", 0);
 	bool reclaim = store_meta_int(c->st, "reclaim", 0) != 0;
 	if (c->json) {
 		json_t *j = json_object();
@@ -344,6 +345,7 @@ int cmd_status(struct ctl *c, int argc, char **argv)
 		json_object_set_new(j, "backlog_changes", json_integer((json_int_t)bl.changes));
 		json_object_set_new(j, "batch_head", json_integer(store_batch_head(c->st)));
 		json_object_set_new(j, "restored_at", json_integer(restored));
+		json_object_set_new(j, "rekeyed_at", json_integer(rekeyed));
 		json_object_set_new(j, "reclaim_pending", json_boolean(reclaim));
 		json_object_set_new(j, "up_cursor", json_integer(up));
 		json_object_set_new(j, "down_cursor",
@@ -368,11 +370,18 @@ int cmd_status(struct ctl *c, int argc, char **argv)
 		       disk.low ? "  LOW: writes and syncs fail when it is full" : "", disk.store_s);
 	printf("  parent        %s\n", cfg.parent[0] ? cfg.parent : "(none)");
 	printf("  listen        %s\n", cfg.listen[0] ? cfg.listen : "(none)");
-	if (reclaim) {
+	if (reclaim && rekeyed > restored) {
+		ctl_format_time(rekeyed, when, sizeof(when));
+		printf("  re-keyed      enrolled at %s to replace an earlier key of %s; not yet back"
+		       " in step: new records wait until the parent has sent back what was made"
+		       " under it\n", when, store_code(c->st));
+	} else if (reclaim) {
 		ctl_format_time(restored, when, sizeof(when));
 		printf("  restored      from a backup at %s; not yet back in step: new records"
 		       " wait until the parent has sent back what this node made after the"
 		       " backup\n", when);
+	}
+	if (reclaim) {
 		snprintf(when, sizeof(when), "never");
 		if (last_ok)
 			ctl_format_time(last_ok, when, sizeof(when));

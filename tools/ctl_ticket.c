@@ -220,21 +220,9 @@ int cmd_ticket_add(struct ctl *c, int argc, char **argv)
 	}
 	if (!e && (reporter || phone) && save_reporter(c, id, reporter, phone) != 0)
 		e = store_dberr(c->st, "reporter");
-	if (!e)
-		e = store_commit(c->st);
-	else
-		store_rollback(c->st);
-	if (e) {
-		ctl_err(c, "%s", store_errmsg(c->st));
+	if (ctl_end_txn(c, e))
 		return EX_FAIL;
-	}
-	if (c->json) {
-		json_t *j = json_object();
-		json_object_set_new(j, "id", json_string(id));
-		ctl_print_json(j);
-	} else {
-		puts(id);
-	}
+	ctl_print_id(c, id);
 	return EX_OK;
 }
 
@@ -453,14 +441,8 @@ int cmd_ticket_attach(struct ctl *c, int argc, char **argv)
 	}
 	if (!e)
 		e = blob_queue(c->st, BLOB_UP, hex);
-	if (!e)
-		e = store_commit(c->st);
-	else
-		store_rollback(c->st);
-	if (e) {
-		ctl_err(c, "%s", store_errmsg(c->st));
+	if (ctl_end_txn(c, e))
 		return EX_FAIL;
-	}
 	if (c->json) {
 		json_t *j = json_object();
 		json_object_set_new(j, "hash", json_string(hex));

@@ -246,6 +246,11 @@ int ctl_write(struct ctl *c, const struct table_def *t, const char *key, const c
 	enum gm_err e = store_begin(c->st);
 	if (!e)
 		e = store_put(c->st, &w, NULL);
+	return ctl_end_txn(c, e);
+}
+
+int ctl_end_txn(struct ctl *c, enum gm_err e)
+{
 	if (!e)
 		e = store_commit(c->st);
 	else
@@ -255,6 +260,17 @@ int ctl_write(struct ctl *c, const struct table_def *t, const char *key, const c
 		return EX_FAIL;
 	}
 	return EX_OK;
+}
+
+void ctl_print_id(struct ctl *c, const char *id)
+{
+	if (c->json) {
+		json_t *j = json_object();
+		json_object_set_new(j, "id", json_string(id));
+		ctl_print_json(j);
+	} else {
+		puts(id);
+	}
 }
 
 /* ------------------------------------------------------------ show / list */

@@ -4,7 +4,7 @@
  *   grideval [--data DIR] [--work DIR] [--out results.json] [--errors N]
  *
  * Takes the 10,000 MyLA311 requests of data/la311-2020-01-requests.csv,
- * maps each request type onto a GB/T 30428 event class (bench_la_class:
+ * maps each request type onto a GB/T 30428 event class (la311_category:
  * the ground truth, decided from the types' meaning), and classifies each
  * request from its type text and address alone, with the rules a freshly
  * initialised node holds (the shipped defaults).  A request counts as
@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include "bench_common.h"
 #include "../node/csvread.h"
+#include "../node/la311.h"
 #include "../node/refdata.h"
 #include "../node/rules.h"
 
@@ -57,7 +58,7 @@ static struct tally *tally_for(struct eval *ev, const char *type)
 	struct tally *t = &ev->t[ev->ntypes++];
 	memset(t, 0, sizeof(*t));
 	snprintf(t->type, sizeof(t->type), "%s", type);
-	t->truth = bench_la_class(type);
+	t->truth = la311_category(type);
 	return t;
 }
 

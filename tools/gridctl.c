@@ -107,7 +107,7 @@ static const struct ctl_cmd cmds[] = {
 	{ "enrol", "install", cmd_enrol_install, "PACKAGE   (the child)", true },
 	{ "enrol", "child", cmd_enrol_child, "CHILD_DIR [--days N]   (both on this machine)",
 	  true },
-	{ "revoke", NULL, cmd_revoke, "CODE [--reason TEXT]", true },
+	{ "revoke", NULL, cmd_revoke, "CODE [--key HEX] [--from TIME] [--reason TEXT]", true },
 	{ "certs", NULL, cmd_certs, "[--json]", true },
 	{ "status", NULL, cmd_status, "[--json]", true },
 	{ "backup", NULL, cmd_backup, "-o FILE [--with-keys]   (online, while gridnode runs)",

@@ -27,12 +27,9 @@ static int on_row(void *ctx, unsigned n, char **f, size_t *lens, unsigned long l
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const char *path = fuzz_scratch("input.csv");
+	const char *path = fuzz_write("input.csv", data, size);
 	char err[512];
 	unsigned long prev = 0;
-	FILE *f = fopen(path, "wb");
-	if (!f || fwrite(data, 1, size, f) != size || fclose(f) != 0)
-		fuzz_fail("cannot write %s", path);
 	int rc = csvread_file(path, on_row, &prev, err, sizeof(err));
 	if (rc != 0 && rc != -1 && rc != 7) {
 		fuzz_fail("unexpected result %d", rc);

@@ -4,11 +4,13 @@
  * Each harness tests/fuzz/<name>.c feeds one decoder that takes bytes from
  * outside (a peer, an import file, a damaged disk); its seed corpus is
  * tests/fuzz/<name>/ (made by gen_corpus from the real encoders, plus every
- * input that once crashed it).  `make fuzz-smoke` runs each for a few
- * seconds, `make fuzz` for FUZZ_SECONDS.
+ * input that once crashed it, as crash-<what>).  `make fuzz-smoke` runs
+ * each for a few seconds, `make fuzz` for FUZZ_SECONDS.  The helpers
+ * tests/fuzz/fuzz_*.c are linked into every harness and into gen_corpus.
  *
  * Harnesses that need a store get a fresh copy of one template store per
- * input, so every finding reproduces from its input alone:
+ * input (view_query, which only reads, keeps one), so every finding
+ * reproduces from its input alone:
  *   the street node 440106012, its reference tables, the grid's export
  *   tests/fuzz/store_template.gmx applied, and a few unsealed local
  *   changes (fuzz_template_build).
@@ -20,6 +22,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <jansson.h>
 #include "../../node/store.h"
 
 /* Clocks of the corpus: gen_corpus writes at 2026-01-01 and after. */
@@ -58,7 +61,25 @@ void fuzz_fail(const char *fmt, ...) GM_PRINTF(1, 2) __attribute__((noreturn));
 /* Removes a folder and everything in it. */
 void fuzz_rmtree(const char *dir);
 
-/* A scratch file path in the harness's private temporary folder. */
+/* A scratch file path in the harness's private temporary folder (one of
+ * four rotating buffers: copy it to keep it). */
 const char *fuzz_scratch(const char *name);
+
+/* Writes the input to a scratch file (for decoders that read files); its path. */
+const char *fuzz_write(const char *name, const uint8_t *data, size_t size);
+
+/* Fails unless msg is one line without control characters (it goes to a log). */
+void fuzz_one_line(const char *msg);
+/* An importer's message callback: counts into *(unsigned *)ctx, checks one line. */
+void fuzz_on_msg(void *ctx, const char *msg);
+
+/* The digest of everything in the store; fails if there is none. */
+void fuzz_digest(struct store *st, uint8_t d[32]);
+
+/*
+ * A SenML JSON pack in SenML CBOR (tests/fuzz/fuzz_senml.c): record fields
+ * by their labels, everything else as JSON has it; into out (reset first).
+ */
+void fuzz_senml_cbor(json_t *pack, struct gm_buf *out);
 
 #endif

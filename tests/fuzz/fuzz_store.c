@@ -75,6 +75,35 @@ const char *fuzz_scratch(const char *name)
 	return buf[k];
 }
 
+const char *fuzz_write(const char *name, const uint8_t *data, size_t size)
+{
+	const char *path = fuzz_scratch(name);
+	FILE *f = fopen(path, "wb");
+	if (!f || fwrite(data, 1, size, f) != size || fclose(f) != 0)
+		fuzz_fail("cannot write %s", path);
+	return path;
+}
+
+void fuzz_one_line(const char *msg)
+{
+	for (const unsigned char *p = (const unsigned char *)msg; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			fuzz_fail("a message with control character %#x: %s", *p, msg);
+}
+
+void fuzz_on_msg(void *ctx, const char *msg)
+{
+	(*(unsigned *)ctx)++;
+	fuzz_one_line(msg);
+}
+
+void fuzz_digest(struct store *st, uint8_t d[32])
+{
+	uint64_t n;
+	if (store_digest(st, NULL, d, &n))
+		fuzz_fail("digest: %s", store_errmsg(st));
+}
+
 enum gm_err fuzz_put(struct store *st, unsigned tid, const char *key, const char *scope,
 		     const char *note, bool del, const char *const *kv)
 {

@@ -11,18 +11,27 @@
  * template the store harnesses start from (OUTDIR/store_template.gmx);
  * the seeds are every batch of both nodes (replays, new changes and
  * conflicting ones for the template), their bundles, the change-log pages
- * of the template store, and CSV pieces.  Clocks are pinned, so running
- * it again gives the same bytes.
+ * of the template store, CSV pieces, the certificates and enrolment
+ * messages of a city -> grid chain, the sync protocol's small messages and
+ * query strings, view queries, Open311 exports of both nodes, MyLA311
+ * rows, config files and SenML packs.  Clocks and keys are pinned, so
+ * running it again gives the same bytes.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <zstd.h>
+#include <sodium.h>
 #include <sqlite3.h>
 #include "fuzz.h"
+#include "../../node/blobs.h"
+#include "../../node/config.h"
 #include "../../node/exchange.h"
+#include "../../node/open311.h"
 #include "../../node/tickets.h"
+#include "../../proto/cert.h"
+#include "../../proto/wire.h"
 
 static const char *outdir;
 static char tmp[256];
@@ -301,6 +310,340 @@ static void write_csv(const char *data)
 	write_file("csvread", "seed-too-wide", wide, n);
 }
 
+/* ------------------------------------------------- enrolment and wire */
+
+/* A key pair from a fixed seed: the same certificates every run. */
+static void keypair(uint8_t n, uint8_t pk[CERT_PK_BYTES], uint8_t sk[64])
+{
+	uint8_t seed[32];
+	memset(seed, n, sizeof(seed));
+	crypto_sign_seed_keypair(pk, sk, seed);
+}
+
+static void make_cert(const char *code, int level, const uint8_t pk[CERT_PK_BYTES],
+		      const char *issuer, const uint8_t *isk, struct gm_buf *out)
+{
+	struct cert c;
+	memset(&c, 0, sizeof(c));
+	snprintf(c.code, sizeof(c.code), "%s", code);
+	snprintf(c.issuer, sizeof(c.issuer), "%s", issuer);
+	c.level = (uint8_t)level;
+	memcpy(c.pk, pk, CERT_PK_BYTES);
+	c.not_before = FUZZ_GEN_WALL_MS / 1000 - 60;
+	c.not_after = FUZZ_GEN_WALL_MS / 1000 + 365 * 86400;
+	if (cert_encode_tbs(&c, out))
+		die("certificate", "out of memory");
+	crypto_sign_detached(c.sig, NULL, out->p, out->len, isk);
+	cert_finish(out, c.sig);
+}
+
+/* The package certs[n]'s parent hands it: the chain above it, the root
+ * key, and the street key when a street enrols a grid. */
+static void write_package(const char *name, const struct gm_buf *certs, unsigned n,
+			  const uint8_t root[CERT_PK_BYTES], const uint8_t *sealed, struct gm_buf *b)
+{
+	struct enrol_pkg k = { .cert = certs[n].p, .certlen = certs[n].len, .nchain = n,
+			       .street_key = sealed,
+			       .street_keylen = sealed ? STREET_KEY_SEALED_BYTES : 0 };
+	for (unsigned i = 0; i < n; i++) {
+		k.chain[i] = certs[n - 1 - i].p;
+		k.chainlen[i] = certs[n - 1 - i].len;
+	}
+	memcpy(k.root_pk, root, CERT_PK_BYTES);
+	if (enrol_pkg_encode(&k, b))
+		die(name, "out of memory");
+	write_file("cert_decode", name, b->p, b->len);
+}
+
+/* A city -> district -> street -> grid chain, the grid's request, the
+ * packages a street and a district hand out, and the grid's chain file. */
+static void write_certs(void)
+{
+	static const char *const codes[] = { "4401", "440106", FUZZ_STREET, FUZZ_GRID };
+	static const char *const names[] = { "city", "district", "street", "grid" };
+	uint8_t pk[4][CERT_PK_BYTES], sk[4][64];
+	struct gm_buf c[4], b;
+	char name[64];
+	gm_buf_init(&b);
+	for (int i = 0; i < 4; i++) {
+		keypair((uint8_t)(i + 1), pk[i], sk[i]);
+		gm_buf_init(&c[i]);
+		make_cert(codes[i], LEVEL_CITY + i, pk[i], codes[i ? i - 1 : 0], sk[i ? i - 1 : 0],
+			  &c[i]);
+		snprintf(name, sizeof(name), "seed-cert-%s", names[i]);
+		write_file("cert_decode", name, c[i].p, c[i].len);
+	}
+	struct enrol_req r = { .level = LEVEL_GRID };
+	uint8_t sig[CERT_SIG_BYTES];
+	snprintf(r.code, sizeof(r.code), "%s", FUZZ_GRID);
+	memcpy(r.pk, pk[3], CERT_PK_BYTES);
+	if (enrol_req_encode_tbs(&r, &b))
+		die("request", "out of memory");
+	crypto_sign_detached(sig, NULL, b.p, b.len, sk[3]);
+	cert_finish(&b, sig);
+	write_file("cert_decode", "seed-request-grid", b.p, b.len);
+
+	/* the street key sealed to the grid: crypto_box_seal is random, so a
+	 * stand-in of the same size (the decoder does not open it) */
+	uint8_t sealed[STREET_KEY_SEALED_BYTES];
+	for (size_t i = 0; i < sizeof(sealed); i++)
+		sealed[i] = (uint8_t)(i * 37 + 11);
+	write_package("seed-package-grid", c, 3, pk[0], sealed, &b);
+	/* the chain file the grid keeps from it */
+	struct enrol_pkg k;
+	struct gm_buf chain;
+	gm_buf_init(&chain);
+	if (enrol_pkg_decode(b.p, b.len, &k) ||
+	    cert_chain_encode(k.chain, k.chainlen, k.nchain, &chain))
+		die("chain", "out of memory");
+	enrol_pkg_free(&k);
+	write_file("cert_decode", "seed-chain-grid", chain.p, chain.len);
+	gm_buf_free(&chain);
+	write_package("seed-package-street", c, 2, pk[0], NULL, &b);
+	/* a replacement enrolment names the code's earlier key */
+	struct enrol_pkg k6 = { .cert = c[3].p, .certlen = c[3].len, .nchain = 1,
+				.chain = { c[2].p }, .chainlen = { c[2].len },
+				.replaces = pk[1] };
+	memcpy(k6.root_pk, pk[0], CERT_PK_BYTES);
+	if (enrol_pkg_encode(&k6, &b))
+		die("replacement", "out of memory");
+	write_file("cert_decode", "seed-package-replacement", b.p, b.len);
+	for (int i = 0; i < 4; i++)
+		gm_buf_free(&c[i]);
+	gm_buf_free(&b);
+}
+
+static void write_wire(void)
+{
+	struct gm_buf b;
+	gm_buf_init(&b);
+#define WIRE(name, call)                                 \
+	do {                                             \
+		gm_buf_reset(&b);                        \
+		if (call)                                \
+			die(name, "out of memory");      \
+		write_file("wire_decode", name, b.p, b.len); \
+	} while (0)
+	struct wire_reg reg = { .code = FUZZ_GRID, .level = LEVEL_GRID, .version = "0.1",
+				.lifetime = 300 };
+	WIRE("seed-registration", wire_reg_encode(&b, &reg));
+	struct wire_hello h = { .code = FUZZ_STREET, .boot = 0x1234567890abcdefull, .head = 17,
+				.log_head = 4242 };
+	WIRE("seed-hello", wire_hello_encode(&b, &h));
+	/* restored from a backup: everything again */
+	struct wire_hello h0 = { .code = FUZZ_STREET, .boot = 7 };
+	WIRE("seed-hello-resync", wire_hello_encode(&b, &h0));
+	struct wire_ack a = { .acked = 4242, .applied = 12, .refused = 0 };
+	WIRE("seed-ack", wire_ack_encode(&b, &a));
+	struct wire_ack ar = { .acked = -1, .applied = 3, .refused = 1 };
+	WIRE("seed-ack-refused", wire_ack_encode(&b, &ar));
+	struct wire_blob w = { .have = 65536, .complete = false };
+	WIRE("seed-blob-partial", wire_blob_encode(&b, &w));
+	struct wire_blob wc = { .have = 1048576, .complete = true };
+	WIRE("seed-blob-complete", wire_blob_encode(&b, &wc));
+#undef WIRE
+	gm_buf_free(&b);
+}
+
+/* Query strings as node/link.c writes them (libcoap joins the options with
+ * '&'); the first byte picks the node answering: 0 city ... 3 grid. */
+static void write_queries(void)
+{
+	static const char photo[] = "a photo of the overflowing bin";
+	uint8_t h[BLOB_HASH_BYTES];
+	char hex[BLOB_HEX + 1], q[256];
+	crypto_generichash(h, sizeof(h), (const uint8_t *)photo, sizeof(photo) - 1, NULL, 0);
+	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	const struct {
+		const char *name;
+		char node;
+		const char *fmt;
+	} qs[] = {
+		{ "seed-up", 2, "c=" FUZZ_GRID },
+		{ "seed-down", 2, "c=" FUZZ_GRID "&a=4242" },
+		{ "seed-down-reclaim", 2, "c=" FUZZ_GRID "&a=0&own=1" },
+		{ "seed-blob-state", 2, "c=" FUZZ_GRID "&h=%s" },
+		{ "seed-blob-get", 2, "c=" FUZZ_GRID "&h=%s&o=65536&n=65536" },
+		{ "seed-blob-post", 2, "c=" FUZZ_GRID "&h=%s&o=0&t=1048576" },
+		{ "seed-city-down", 0, "c=440106&a=18446744073709551615" },
+	};
+	for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
+		q[0] = qs[i].node;
+		int n = snprintf(q + 1, sizeof(q) - 1, qs[i].fmt, hex);
+		write_file("sync_query", qs[i].name, q, (size_t)n + 1);
+	}
+}
+
+/* --------------------------------------------------- views and imports */
+
+static void write_views(void)
+{
+	static const char *const qs[] = {
+		"tickets",
+		"tickets?by=status",
+		"tickets?by=street,category&status=open",
+		"tickets?by=grid,major,priority,source&overdue=1&now=1767312000",
+		"tickets?by=day&scope=440106012023001&category=01",
+		"tickets?by=assignee;status=closed;category=0102",
+		"tickets?by=district%2Cstatus&status=dispatched",
+		"assets?by=class,state&scope=440106012",
+		"assets?by=major,grid&category=0302",
+		"kpi",
+		"kpi?scope=440106012023002&status=any&now=1767398400",
+		"overdue?limit=2&now=1767398400",
+		"overdue?scope=440106012023001&category=0104",
+	};
+	for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "seed-%02zu", i + 1);
+		write_file("view_query", name, qs[i], strlen(qs[i]));
+	}
+}
+
+static void write_open311(struct store *st, const char *name)
+{
+	char *text = NULL;
+	size_t len = 0;
+	struct o311_stats stats;
+	FILE *f = open_memstream(&text, &len);
+	if (!f || open311_export(st, f, &stats) || fclose(f) != 0)
+		die("open311 export", store_errmsg(st));
+	write_file("open311_import", name, text, len);
+	free(text);
+}
+
+/* GeoReport v2 requests as another city's server lists them. */
+static void write_open311_foreign(void)
+{
+	static const char foreign[] =
+		"[{\"service_request_id\":638344,\"status\":\"closed\",\"status_notes\":"
+		"\"Duplicate request.\",\"service_name\":\"Sidewalk and Curb Issues\","
+		"\"service_code\":\"0102\",\"description\":null,\"agency_responsible\":null,"
+		"\"requested_datetime\":\"2010-04-14T06:37:38-08:00\",\"updated_datetime\":"
+		"\"2010-04-14T06:37:38-08:00\",\"expected_datetime\":\"2010-04-15T06:37:38-08:00\","
+		"\"address\":\"8TH AVE and JUDAH ST\",\"lat\":37.762221815,\"long\":-122.4651145},"
+		"{\"service_request_id\":\"638349\",\"status\":\"open\",\"service_code\":\"0401\","
+		"\"description\":\"road collapse\\nnear the school\",\"requested_datetime\":"
+		"\"2010-04-19T06:37:38-08:00\",\"lat\":\"37.7\",\"long\":\"-122.4\"}]";
+	write_file("open311_import", "seed-foreign", foreign, sizeof(foreign) - 1);
+}
+
+/* The file's header, its first rows, and the first row of every status. */
+static void write_la311(const char *data)
+{
+	static const char *const statuses[] = { "Cancelled", "Open", "Pending", "Referred Out" };
+	char path[1024], line[8192];
+	struct gm_buf head, each;
+	bool seen[4] = { false };
+	snprintf(path, sizeof(path), "%s/la311-2020-01-requests.csv", data);
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		die(path, "cannot read");
+	gm_buf_init(&head);
+	gm_buf_init(&each);
+	for (int k = 0; fgets(line, sizeof(line), f); k++) {
+		if (k <= 4)
+			gm_buf_append(&head, line, strlen(line));
+		if (k == 0)
+			gm_buf_append(&each, line, strlen(line));
+		/* srnumber,requesttype,status,...: no quotes before the status */
+		const char *c1 = strchr(line, ','), *c2 = c1 ? strchr(c1 + 1, ',') : NULL;
+		for (int i = 0; c2 && i < 4; i++) {
+			size_t n = strlen(statuses[i]);
+			if (!seen[i] && !strncmp(c2 + 1, statuses[i], n) && c2[1 + n] == ',') {
+				seen[i] = true;
+				gm_buf_append(&each, line, strlen(line));
+			}
+		}
+	}
+	fclose(f);
+	write_file("la311_import", "seed-head", head.p, head.len);
+	write_file("la311_import", "seed-statuses", each.p, each.len);
+	gm_buf_free(&head);
+	gm_buf_free(&each);
+}
+
+static void write_config(void)
+{
+	struct config c;
+	char *text = NULL;
+	size_t len = 0;
+	config_defaults(&c);
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		die("config", "out of memory");
+	config_dump(&c, f);
+	fclose(f);
+	write_file("config_load", "seed-defaults", text, len);
+	free(text);
+	snprintf(c.listen, sizeof(c.listen), "coaps://0.0.0.0:5684");
+	snprintf(c.parent, sizeof(c.parent), "coaps://district.example:5684");
+	snprintf(c.log_level, sizeof(c.log_level), "debug");
+	snprintf(c.blob_fetch, sizeof(c.blob_fetch), "lazy");
+	snprintf(c.dev_listen, sizeof(c.dev_listen), "coaps://[::]:5690");
+	c.ack_timeout_ms = 60000;
+	c.max_retransmit = 0;
+	c.poll_s = 86400;
+	c.max_body_kb = 16;
+	c.insecure = true;
+	f = open_memstream(&text, &len);
+	if (!f)
+		die("config", "out of memory");
+	config_dump(&c, f);
+	fclose(f);
+	write_file("config_load", "seed-all-set", text, len);
+	free(text);
+	/* what people write by hand: comments, ':' for '=', a continued value */
+	static const char hand[] =
+		"; a street office\n[node]\nlisten: coap://127.0.0.1:5683 ; plain for now\n"
+		"log_level = info\n\n[sync]\npoll_s = 10\npoll_s =\n  20\n[security]\n"
+		"insecure = yes\n";
+	write_file("config_load", "seed-by-hand", hand, sizeof(hand) - 1);
+}
+
+/* SenML packs of RFC 8428 section 5, in JSON and in CBOR. */
+static void write_senml(void)
+{
+	static const char *const packs[] = {
+		"[{\"n\":\"urn:dev:ow:10e2073a01080063\",\"u\":\"Cel\",\"v\":23.1}]",
+		"[{\"bn\":\"urn:dev:ow:10e2073a01080063:\",\"n\":\"voltage\",\"u\":\"V\","
+		"\"v\":120.1},{\"n\":\"current\",\"u\":\"A\",\"v\":1.2}]",
+		"[{\"bn\":\"urn:dev:ow:10e2073a0108006:\",\"bt\":1.276020076001e+09,\"bu\":\"A\","
+		"\"bver\":5,\"n\":\"voltage\",\"u\":\"V\",\"v\":120.1},{\"n\":\"current\","
+		"\"t\":-5,\"v\":1.2},{\"n\":\"current\",\"t\":-4,\"v\":1.3},{\"n\":\"current\","
+		"\"v\":1.7}]",
+		"[{\"bn\":\"urn:dev:mac:0024befffe804ff1:\",\"bt\":1767225600,\"bv\":10,\"bs\":100,"
+		"\"n\":\"level\",\"u\":\"%RH\",\"v\":5,\"s\":2},{\"n\":\"open\",\"vb\":true},"
+		"{\"n\":\"state\",\"vs\":\"ok\",\"t\":-60},{\"n\":\"blob\",\"vd\":\"aGk\"},"
+		"{\"n\":\"energy\",\"s\":12.5,\"x\":\"ignored\"}]",
+	};
+	struct gm_buf b;
+	gm_buf_init(&b);
+	for (size_t i = 0; i < sizeof(packs) / sizeof(packs[0]); i++) {
+		char name[32];
+		json_t *j = json_loads(packs[i], 0, NULL);
+		if (!j)
+			die("senml", "a seed is not JSON");
+		snprintf(name, sizeof(name), "seed-%zu.json", i + 1);
+		write_file("senml", name, packs[i], strlen(packs[i]));
+		fuzz_senml_cbor(j, &b);
+		snprintf(name, sizeof(name), "seed-%zu.cbor", i + 1);
+		write_file("senml", name, b.p, b.len);
+		json_decref(j);
+	}
+	gm_buf_free(&b);
+}
+
+static struct store *open_store(const char *dir)
+{
+	char err[512];
+	struct store *st;
+	if (store_open(dir, &st, err, sizeof(err)))
+		die(dir, err);
+	store_set_wall(st, FUZZ_GEN_WALL_MS + 7200000);
+	return st;
+}
+
 int main(int argc, char **argv)
 {
 	struct gm_buf b;
@@ -359,6 +702,20 @@ int main(int argc, char **argv)
 	/* the grid's phase two: entries that keep overwritten values */
 	write_pages("grid", "grid", 18);
 	write_csv(data);
+	if (sodium_init() < 0)
+		die("libsodium", "cannot start");
+	write_certs();
+	write_wire();
+	write_queries();
+	write_views();
+	struct store *t = open_store(tdir);
+	write_open311(t, "seed-template");
+	store_close(t);
+	write_open311(d, "seed-street");
+	write_open311_foreign();
+	write_la311(data);
+	write_config();
+	write_senml();
 
 	store_close(g);
 	store_close(d);

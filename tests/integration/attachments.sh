@@ -52,6 +52,9 @@ C=$(ctl "$T/d" ticket add --category 0401 --title "collapse too" --scope 4401060
 ctl "$T/d" ticket attach "$C" "$T/video.mp4" >/dev/null
 wait_for 30 has_blob g "$V" "$T/video.mp4" || fail "eager grid did not fetch the attachment"
 wait_for 20 sh -c "'$GRIDCTL' -d '$T/g2' ticket show '$B' >/dev/null 2>&1" || fail "ticket not at g2"
+# the attachment record is its own change and may come a round later
+wait_for 20 sh -c "[ \"\$(sqlite3 '$T/g2/gridmesh.db' \"SELECT count(*) FROM attachment WHERE ticket = '$B'\")\" = 1 ]" ||
+	fail "attachment record not at g2"
 sleep 1
 [ -f "$(blobfile g2 "$Q")" ] && fail "a lazy grid fetched before being asked"
 mkdir -p "$T/out"

@@ -200,11 +200,15 @@ enrol_tree() {
 			parent=$(cat "$T/$n/parent_name")
 			ctl "$T/$parent" enrol child "$T/$n" >/dev/null
 		fi
-		# secure links: coaps:// everywhere, no plain UDP
-		sqlite3 "$T/$n/gridmesh.db" "UPDATE meta SET v = replace(v, 'coap://', 'coaps://')
-			WHERE k IN ('parent', 'listen')"
-		sed -i 's/^insecure = true/insecure = false/' "$T/$n/gridnode.conf"
+		secure "$n"
 	done
+}
+
+# secure NAME: its links are coaps:// (no plain UDP); needs its enrolment
+secure() {
+	sqlite3 "$T/$1/gridmesh.db" "UPDATE meta SET v = replace(v, 'coap://', 'coaps://')
+		WHERE k IN ('parent', 'listen')"
+	sed -i 's/^insecure = true/insecure = false/' "$T/$1/gridnode.conf"
 }
 
 # intact NAME: PRAGMA integrity_check says ok (waiting out a writer's lock)

@@ -103,6 +103,9 @@ static void t_bad_files(void)
 		{ "poll_s = 5\n", 1, "unknown setting [] poll_s" },
 		{ "[sync]\npoll_s 5\n", 2, "not an INI line" },
 		{ "[sync]\npoll_s = 5\npoll_s = 0\n", 3, "poll_s: '0'" },
+		/* control characters quoted from the file (crash-ctrl-in-message) */
+		{ "[node]\nmax\x7fkb = 1\n", 2, "unknown setting [node] max?kb" },
+		{ "[node]\nlog_level = de\x1b[2Jbug\n", 2, "log_level: 'de?[2Jbug' is not" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct config c, before;
@@ -136,6 +139,36 @@ static void t_too_long(void)
 	CU_ASSERT_STRING_EQUAL(c.parent, "");
 }
 
+/*
+ * tests/fuzz/config_load/crash-dump-too-long: a value that fits a line of
+ * the file ("listen:..." or on a continued line) but not the dump's
+ * "listen = ..." line, which then did not load.
+ */
+static void t_dump_fits_a_line(void)
+{
+	struct config c;
+	char text[400], err[512] = "";
+	for (int len = 188; len <= 192; len++) {
+		int n = snprintf(text, sizeof(text), "[node]\nlisten =\n  coap://");
+		memset(text + n, 'a', (size_t)len - 7);
+		snprintf(text + n + len - 7, sizeof(text) - (size_t)(n + len - 7), "\n");
+		config_defaults(&c);
+		enum gm_err e = config_load(&c, conf_file(text), false, err, sizeof(err));
+		/* a line holds 198 characters; "listen = " leaves 189 */
+		CU_ASSERT_EQUAL(e, len <= 189 ? GM_OK : GM_E_INVAL);
+		if (e) {
+			CU_ASSERT(strstr(err, ":3: listen: longer than 189 characters") != NULL);
+			continue;
+		}
+		char *t = dump(&c);
+		struct config d;
+		config_defaults(&d);
+		CU_ASSERT_EQUAL(config_load(&d, conf_file(t), false, err, sizeof(err)), GM_OK);
+		CU_ASSERT_STRING_EQUAL(d.listen, c.listen);
+		free(t);
+	}
+}
+
 static void t_missing_file(void)
 {
 	struct config c;
@@ -157,6 +190,7 @@ void t_init_config_tests(void)
 		{ "a good file with comments and spaces", t_good_file },
 		{ "bad files refused with file:line, as a whole", t_bad_files },
 		{ "over-long value", t_too_long },
+		{ "every value loaded fits a line of the dump", t_dump_fits_a_line },
 		{ "missing file: optional or not", t_missing_file },
 		{ NULL, NULL },
 	};

@@ -245,6 +245,31 @@ static void t_bad_requests(void)
 	store_close(st);
 }
 
+/* tests/fuzz/open311_import/crash-closed-without-time: a ticket closed with
+ * no closed time read back its own export as closed at its last change */
+static void t_closed_without_time(void)
+{
+	struct store *st = node("440106");
+	struct o311_stats s;
+	char path[600], err[512];
+	const struct tk k = { "440106-000009", "440106012023001",
+			      { gm_text("0102"), gm_text("closed, no time"), gm_nil(), gm_nil(),
+				gm_nil(), gm_nil(), gm_text("hotline"), gm_nil(), gm_text("closed"),
+				gm_nil(), gm_nil(), gm_int(1704078000), gm_nil() } };
+	CU_ASSERT_FATAL(store_begin(st) == GM_OK);
+	put(st, &k);
+	CU_ASSERT_FATAL(store_commit(st) == GM_OK);
+	snprintf(path, sizeof(path), "%s.json", t_tmpdir("o311-closed"));
+	FILE *f = fopen(path, "w");
+	CU_ASSERT_FATAL(f != NULL);
+	CU_ASSERT_EQUAL(open311_export(st, f, &s), GM_OK);
+	fclose(f);
+	CU_ASSERT_EQUAL(open311_import(st, path, "O311", NULL, NULL, &s, err, sizeof(err)), GM_OK);
+	CU_ASSERT_EQUAL(s.unchanged, 1);
+	CU_ASSERT_EQUAL(s.updated, 0);
+	store_close(st);
+}
+
 struct lines {
 	char text[4096];
 };
@@ -254,6 +279,23 @@ static void line_cb(void *ctx, const char *msg)
 	struct lines *l = ctx;
 	strncat(l->text, msg, sizeof(l->text) - strlen(l->text) - 2);
 	strcat(l->text, "\n");
+}
+
+/* tests/fuzz/open311_import/crash-ctrl-in-message: a refusal quotes the
+ * request's fields, and stays one printable line */
+static void t_o311_message_clean(void)
+{
+	struct store *st = node("440106");
+	char path[600], err[512];
+	struct o311_stats s;
+	struct lines l = { "" };
+	snprintf(path, sizeof(path), "%s.json", t_tmpdir("o311-ctrl"));
+	write_file(path, "[{\"service_request_id\":\"c1\",\"service_code\":\"0102\","
+			 "\"status\":\"open\",\"requested_datetime\":\"2024\\u001b[2J\\n01\"}]");
+	CU_ASSERT_EQUAL(open311_import(st, path, "X", line_cb, &l, &s, err, sizeof(err)), GM_OK);
+	CU_ASSERT_EQUAL(s.refused, 1);
+	CU_ASSERT(strstr(l.text, "requested_datetime '2024?[2J 01' is not ISO 8601\n") != NULL);
+	store_close(st);
 }
 
 static void t_la311_rows(void)
@@ -273,18 +315,21 @@ static void t_la311_rows(void)
 		 "1 103,Bulky Items,Open,1/2/20 9:15,,,,Call,BOS,,,,,\n"
 		 "1-104,Bulky Items,Open,1/2/20 9:15,,,,Call,BOS,95,10,,,\n"
 		 "1-105,Dead Animal Removal,Cancelled,1/2/2020 23:59:30,1/3/20 8:00,,,Email,BOS,,,,"
-		 "Harbor APC,\n", head);
+		 "Harbor APC,\n"
+		 "1-106,Bulky Items,Open,\"1/2/20\n\x1b[2J9:15\",,,,Call,BOS,,,,,\n", head);
 	snprintf(path, sizeof(path), "%s.csv", t_tmpdir("la"));
 	write_file(path, csv);
 	CU_ASSERT_EQUAL(la311_import(st, path, -8 * 60, line_cb, &l, &s, err, sizeof(err)), GM_OK);
-	CU_ASSERT_EQUAL(s.rows, 6);
+	CU_ASSERT_EQUAL(s.rows, 7);
 	CU_ASSERT_EQUAL(s.created, 2);
-	CU_ASSERT_EQUAL(s.refused, 4);
+	CU_ASSERT_EQUAL(s.refused, 5);
 	/* each refusal names its line */
 	CU_ASSERT(strstr(l.text, ":3: createddate") != NULL);
 	CU_ASSERT(strstr(l.text, ":4: status 'Lost'") != NULL);
 	CU_ASSERT(strstr(l.text, ":5: srnumber") != NULL);
 	CU_ASSERT(strstr(l.text, ":6: latitude") != NULL);
+	/* one printable line, whatever the field (crash-ctrl-in-message) */
+	CU_ASSERT(strstr(l.text, ":8: createddate '1/2/20 ?[2J9:15' is not") != NULL);
 
 	struct store_rec r;
 	store_rec_init(&r);
@@ -323,6 +368,8 @@ void t_init_open311_tests(void)
 	static const struct t_case cases[] = {
 		{ "Open311 export, import, re-import", t_round_trip },
 		{ "Open311 bad requests and bad files", t_bad_requests },
+		{ "Open311: closed with no closed time reads back unchanged", t_closed_without_time },
+		{ "Open311 refusals are one printable line", t_o311_message_clean },
 		{ "LA 311 CSV rows, refusals by line", t_la311_rows },
 		{ NULL, NULL },
 	};

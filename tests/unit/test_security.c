@@ -8,9 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
-#include "test_util.h"
+#include "test_tree.h"
 #include "../../node/exchange.h"
-#include "../../node/fileio.h"
 #include "../../node/identity.h"
 #include "../../node/store_int.h"
 #include "../../proto/batch.h"
@@ -20,96 +19,29 @@
 
 void t_init_security_tests(void);
 
-struct node {
-	const char *dir;
-	struct store *st;
-	struct identity *id;
-	uint8_t sk[crypto_sign_SECRETKEYBYTES];
-};
-
-static struct node city, district, street, g1, g2;
-
-static void mk(struct node *n, enum level lv, const char *code)
-{
-	char err[512];
-	n->dir = strdup(t_tmpdir(code));
-	CU_ASSERT_FATAL(store_create(n->dir, lv, code, t_refdir(), &n->st, err, sizeof(err)) == GM_OK);
-	CU_ASSERT_FATAL(identity_keygen(n->dir, err, sizeof(err)) == GM_OK);
-	char path[1024];
-	uint8_t *k;
-	size_t len;
-	snprintf(path, sizeof(path), "%s/%s", n->dir, ID_KEY_FILE);
-	CU_ASSERT_FATAL(fileio_read_all(path, 64, &k, &len, err, sizeof(err)) == 0 && len == 64);
-	memcpy(n->sk, k, 64);
-	free(k);
-}
-
-static void reload(struct node *n)
-{
-	char err[512];
-	identity_free(n->id);
-	CU_ASSERT_FATAL(identity_load(n->dir, &n->id, err, sizeof(err)) == GM_OK);
-	identity_attach(n->id, n->st);
-}
-
-static void enrol(struct node *parent, struct node *child)
-{
-	struct gm_buf req, pkg;
-	char err[512];
-	gm_buf_init(&req);
-	gm_buf_init(&pkg);
-	reload(child);
-	CU_ASSERT_FATAL(identity_request(child->id, child->st, &req, err, sizeof(err)) == GM_OK);
-	CU_ASSERT_FATAL(identity_issue(parent->id, parent->st, req.p, req.len, 30, &pkg, err,
-				       sizeof(err)) == GM_OK);
-	CU_ASSERT_FATAL(identity_install(child->dir, child->id, child->st, pkg.p, pkg.len, err,
-					 sizeof(err)) == GM_OK);
-	reload(child);
-	gm_buf_free(&req);
-	gm_buf_free(&pkg);
-}
-
-/* Moves every batch of `from` after its cursor into `to`; true if all applied. */
-static bool carry(struct node *from, struct node *to)
-{
-	struct batch_filter bf = { .dir = BF_ALL, .exclude_link = -1 };
-	struct exchange_out out;
-	struct exchange_in in;
-	struct gm_buf b;
-	gm_buf_init(&b);
-	CU_ASSERT_FATAL(store_seal(from->st, 0, NULL) == GM_OK);
-	CU_ASSERT_FATAL(exchange_collect(from->st, 0, &bf, store_code(to->st), 0, &b, &out) == GM_OK);
-	CU_ASSERT_FATAL(exchange_apply(to->st, b.p, b.len, LINK_IMPORT, 1 << 24, &in) == GM_OK);
-	gm_buf_free(&b);
-	return in.refused == 0 && in.rejected == 0;
-}
+static struct t_node city, district, street, g1, g2;
 
 /* The first test builds the enrolled tree the others run against. */
 static void t_enrolment(void)
 {
-	char err[512];
-	CU_ASSERT_FATAL(sodium_init() >= 0);
-	mk(&city, LEVEL_CITY, "4401");
-	mk(&district, LEVEL_DISTRICT, "440106");
-	mk(&street, LEVEL_STREET, "440106012");
-	mk(&g1, LEVEL_GRID, "440106012001001");
-	mk(&g2, LEVEL_GRID, "440106012001002");
-	reload(&city);
-	CU_ASSERT_FATAL(identity_enrol_self(city.dir, city.id, city.st, 30, err, sizeof(err)) ==
-			GM_OK);
-	reload(&city);
-	enrol(&city, &district);
-	enrol(&district, &street);
-	enrol(&street, &g1);
-	enrol(&street, &g2);
+	t_node_make(&city, LEVEL_CITY, "4401");
+	t_node_make(&district, LEVEL_DISTRICT, "440106");
+	t_node_make(&street, LEVEL_STREET, "440106012");
+	t_node_make(&g1, LEVEL_GRID, "440106012001001");
+	t_node_make(&g2, LEVEL_GRID, "440106012001002");
+	t_node_enrol_self(&city);
+	CU_ASSERT_FALSE(t_node_enrol(&city, &district));
+	CU_ASSERT_FALSE(t_node_enrol(&district, &street));
+	CU_ASSERT_FALSE(t_node_enrol(&street, &g1));
+	CU_ASSERT_FALSE(t_node_enrol(&street, &g2));
 	CU_ASSERT(identity_enrolled(g1.id));
 	CU_ASSERT_PTR_NOT_NULL(identity_street_key(g1.id));
 	CU_ASSERT_PTR_NULL(identity_street_key(district.id));
 	/* certificates flow as signed records: down from the city, checked */
-	CU_ASSERT(carry(&city, &district));
-	CU_ASSERT(carry(&district, &street));
+	CU_ASSERT(t_carry(&city, &district));
+	CU_ASSERT(t_carry(&district, &street));
 	/* and the grids' certificates up from the street to the district */
-	CU_ASSERT(carry(&street, &district));
+	CU_ASSERT(t_carry(&street, &district));
 	uint8_t pk[32];
 	char why[256];
 	CU_ASSERT_EQUAL(identity_trusted_pk(district.id, district.st, "440106012001001", pk, why,
@@ -119,87 +51,18 @@ static void t_enrolment(void)
 
 static int teardown(void)
 {
-	struct node *all[] = { &city, &district, &street, &g1, &g2 };
-	for (size_t i = 0; i < 5; i++) {
-		if (!all[i]->st)
-			continue;
-		store_close(all[i]->st);
-		identity_free(all[i]->id);
-		free((void *)all[i]->dir);
-	}
+	struct t_node *all[] = { &city, &district, &street, &g1, &g2 };
+	for (size_t i = 0; i < 5; i++)
+		t_node_free(all[i]);
 	return 0;
 }
 
 /* ------------------------------------------------------- crafting batches */
 
-struct craft {
-	const char *origin;      /* code */
-	const char *scope;
-	uint8_t cls;
-	const char *table;
-	const char *key;
-	const char *field;
-	struct gm_value val;
-	uint64_t t;              /* 0 = now */
-	const uint8_t *sk;       /* NULL = unsigned */
-	unsigned version;        /* 0 = current */
-};
-
-static size_t craft(const struct craft *c, struct gm_buf *out)
-{
-	struct batch b;
-	struct batch_group g;
-	struct batch_change ch;
-	struct gm_buf payload;
-	const char *fields[1] = { c->field };
-	uint32_t lens[1] = { (uint32_t)strlen(c->field) };
-	uint64_t t = c->t ? c->t : hlc_from_ms(hlc_wall_ms());
-
-	memset(&b, 0, sizeof(b));
-	memset(&g, 0, sizeof(g));
-	memset(&ch, 0, sizeof(ch));
-	ch.key = c->key;
-	ch.keylen = (uint32_t)strlen(c->key);
-	ch.t = t;
-	ch.mask = 1;
-	ch.vals = (struct gm_value *)&c->val;
-	g.table = c->table;
-	g.tablelen = (uint32_t)strlen(c->table);
-	g.nfields = 1;
-	g.fields = fields;
-	g.fieldlens = lens;
-	g.n = 1;
-	g.ch = &ch;
-	b.base_t = t;
-	b.ngroups = 1;
-	b.groups = &g;
-	gm_buf_init(&payload);
-	CU_ASSERT_FATAL(batch_encode_payload(&b, &payload) == GM_OK);
-	CU_ASSERT_FATAL(node_id_from_code(c->origin, strlen(c->origin), &b.env.origin));
-	b.env.bseq = 1;
-	b.env.scope = c->scope;
-	b.env.scopelen = (uint32_t)strlen(c->scope);
-	b.env.cls = c->cls;
-	b.env.nchanges = 1;
-	b.env.tmax = t;
-	CU_ASSERT_FATAL(batch_env_encode(&b.env, payload.p, payload.len, out) == GM_OK);
-	if (c->version)
-		out->p[1] = (uint8_t)c->version;    /* fixint right after the array header */
-	if (c->sk) {
-		uint8_t sig[64];
-		crypto_sign_detached(sig, NULL, out->p, b.env.signed_len, c->sk);
-		batch_env_finish(out, sig);
-	} else {
-		batch_env_finish(out, NULL);
-	}
-	gm_buf_free(&payload);
-	return out->len;
-}
-
 /* A ticket change from G1 to its own ticket, signed by G1: a valid batch. */
-static struct craft good(void)
+static struct t_craft good(void)
 {
-	struct craft c = { .origin = "440106012001001", .scope = "440106012001001",
+	struct t_craft c = { .origin = "440106012001001", .scope = "440106012001001",
 			   .cls = CLS_SHARED, .table = "ticket", .key = "440106012001001-000777",
 			   .field = "title", .val = gm_text("a valid title"), .sk = g1.sk };
 	return c;
@@ -221,7 +84,7 @@ static int64_t reject_count(struct store *st)
  * (GM_OK with a change refused when want_change_refused), with a reason
  * containing `why`, one more counted rejection, and the digest unchanged.
  */
-static void expect(struct node *to, const uint8_t *p, size_t len, enum gm_err want,
+static void expect(struct t_node *to, const uint8_t *p, size_t len, enum gm_err want,
 		   const char *why)
 {
 	struct apply_result res;
@@ -250,9 +113,9 @@ static void t_valid_and_replay(void)
 {
 	struct gm_buf b;
 	struct apply_result res;
-	struct craft c = good();
+	struct t_craft c = good();
 	gm_buf_init(&b);
-	craft(&c, &b);
+	t_craft(&c, &b);
 	CU_ASSERT_EQUAL(store_apply(street.st, b.p, b.len, LINK_IMPORT, &res), GM_OK);
 	CU_ASSERT_EQUAL(res.applied, 1);
 	/* the same bytes again: a replay, refused, nothing changes */
@@ -263,10 +126,10 @@ static void t_valid_and_replay(void)
 static void t_tampered_payload(void)
 {
 	struct gm_buf b;
-	struct craft c = good();
+	struct t_craft c = good();
 	c.val = gm_text("tampered in transit");
 	gm_buf_init(&b);
-	craft(&c, &b);
+	t_craft(&c, &b);
 	/* flip a byte of the title inside the (raw, short) payload */
 	uint8_t *hit = memmem(b.p, b.len, "tampered", 8);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(hit);
@@ -278,10 +141,10 @@ static void t_tampered_payload(void)
 static void t_tampered_signature(void)
 {
 	struct gm_buf b;
-	struct craft c = good();
+	struct t_craft c = good();
 	c.val = gm_text("sig flip");
 	gm_buf_init(&b);
-	craft(&c, &b);
+	t_craft(&c, &b);
 	b.p[b.len - 5] ^= 1;
 	expect(&street, b.p, b.len, GM_E_AUTH, "bad signature");
 	gm_buf_free(&b);
@@ -290,10 +153,10 @@ static void t_tampered_signature(void)
 static void t_unsigned(void)
 {
 	struct gm_buf b;
-	struct craft c = good();
+	struct t_craft c = good();
 	c.sk = NULL;
 	gm_buf_init(&b);
-	craft(&c, &b);
+	t_craft(&c, &b);
 	expect(&street, b.p, b.len, GM_E_AUTH, "unsigned batch");
 	gm_buf_free(&b);
 }
@@ -302,13 +165,13 @@ static void t_unknown_origin(void)
 {
 	struct gm_buf b;
 	uint8_t pk[32], sk[64];
-	struct craft c = good();
+	struct t_craft c = good();
 	crypto_sign_keypair(pk, sk);
 	c.origin = c.scope = "440106012001009";
 	c.key = "440106012001009-000001";
 	c.sk = sk;
 	gm_buf_init(&b);
-	craft(&c, &b);
+	t_craft(&c, &b);
 	expect(&street, b.p, b.len, GM_E_AUTH, "unknown origin");
 	gm_buf_free(&b);
 }
@@ -317,12 +180,12 @@ static void t_forged_with_other_key(void)
 {
 	struct gm_buf b;
 	uint8_t pk[32], sk[64];
-	struct craft c = good();
+	struct t_craft c = good();
 	crypto_sign_keypair(pk, sk);
 	c.sk = sk;               /* claims to be G1, signs with a key of its own */
 	c.val = gm_text("forged");
 	gm_buf_init(&b);
-	craft(&c, &b);
+	t_craft(&c, &b);
 	expect(&street, b.p, b.len, GM_E_AUTH, "bad signature");
 	gm_buf_free(&b);
 }
@@ -330,11 +193,11 @@ static void t_forged_with_other_key(void)
 static void t_out_of_scope(void)
 {
 	struct gm_buf b;
-	struct craft c = good();
+	struct t_craft c = good();
 	c.scope = "440106012001002";        /* G1 writing G2's records */
 	c.key = "440106012001002-000001";
 	gm_buf_init(&b);
-	craft(&c, &b);
+	t_craft(&c, &b);
 	expect(&street, b.p, b.len, GM_E_SCOPE, "may not write");
 	gm_buf_free(&b);
 }
@@ -342,14 +205,14 @@ static void t_out_of_scope(void)
 static void t_grid_writes_city_wide(void)
 {
 	struct gm_buf b;
-	struct craft c = good();
+	struct t_craft c = good();
 	c.scope = "";
 	c.cls = CLS_REF;
 	c.table = "cat_event";
 	c.key = "0101";
 	c.field = "minor_name";
 	gm_buf_init(&b);
-	craft(&c, &b);
+	t_craft(&c, &b);
 	expect(&street, b.p, b.len, GM_E_SCOPE, "may not write");
 	gm_buf_free(&b);
 }
@@ -357,16 +220,16 @@ static void t_grid_writes_city_wide(void)
 static void t_future_clock(void)
 {
 	struct gm_buf b;
-	struct craft c = good();
+	struct t_craft c = good();
 	c.t = hlc_from_ms(hlc_wall_ms() + 3600 * 1000);
 	gm_buf_init(&b);
-	craft(&c, &b);
+	t_craft(&c, &b);
 	expect(&street, b.p, b.len, GM_E_CLOCK, "in the future");
 	gm_buf_free(&b);
 }
 
 /* A certificate record for `code` written into the street, as its issuer would. */
-static void forge_cert(struct node *signer, const char *code, int level, uint64_t nb, uint64_t na,
+static void forge_cert(struct t_node *signer, const char *code, int level, uint64_t nb, uint64_t na,
 		       const uint8_t pk[32], const char *issuer)
 {
 	struct cert ce;
@@ -405,13 +268,13 @@ static void from_new_grid(const char *code, const uint8_t *sk, const char *why, 
 {
 	struct gm_buf b;
 	char key[40];
-	struct craft c = good();
+	struct t_craft c = good();
 	snprintf(key, sizeof(key), "%s-000001", code);
 	c.origin = c.scope = code;
 	c.key = key;
 	c.sk = sk;
 	gm_buf_init(&b);
-	craft(&c, &b);
+	t_craft(&c, &b);
 	expect(&street, b.p, b.len, want, why);
 	gm_buf_free(&b);
 }
@@ -467,25 +330,26 @@ static void t_revoked(void)
 {
 	char err[256];
 	struct gm_buf b;
-	struct craft c = good();
-	CU_ASSERT_FATAL(identity_revoke(street.id, street.st, "440106012001002", "laptop stolen",
-					err, sizeof(err)) == GM_OK);
+	struct t_craft c = good();
+	struct id_revocation rv = { .reason = "laptop stolen" };
+	CU_ASSERT_FATAL(identity_revoke(street.id, street.st, "440106012001002", &rv, err,
+					sizeof(err)) == GM_OK);
 	c.origin = c.scope = "440106012001002";
 	c.key = "440106012001002-000001";
 	c.sk = g2.sk;
 	gm_buf_init(&b);
-	craft(&c, &b);
-	expect(&street, b.p, b.len, GM_E_AUTH, "revoked");
+	t_craft(&c, &b);
+	expect(&street, b.p, b.len, GM_E_REVOKED, "revoked");
 	gm_buf_free(&b);
 }
 
 static void t_truncated(void)
 {
 	struct gm_buf b;
-	struct craft c = good();
+	struct t_craft c = good();
 	c.val = gm_text("truncated");
 	gm_buf_init(&b);
-	craft(&c, &b);
+	t_craft(&c, &b);
 	expect(&street, b.p, b.len / 2, GM_E_MALFORMED, "undecodable");
 	gm_buf_free(&b);
 }
@@ -508,10 +372,10 @@ static void t_garbage(void)
 static void t_wrong_version(void)
 {
 	struct gm_buf b;
-	struct craft c = good();
+	struct t_craft c = good();
 	c.version = 2;
 	gm_buf_init(&b);
-	craft(&c, &b);
+	t_craft(&c, &b);
 	expect(&street, b.p, b.len, GM_E_VERSION, "undecodable");
 	gm_buf_free(&b);
 }
@@ -519,13 +383,13 @@ static void t_wrong_version(void)
 static void t_residents_above_street(void)
 {
 	struct gm_buf b;
-	struct craft c = good();
+	struct t_craft c = good();
 	c.cls = CLS_STREET;
 	c.table = "person";
 	c.key = "440106012001001-P000001";
 	c.field = "name";
 	gm_buf_init(&b);
-	craft(&c, &b);
+	t_craft(&c, &b);
 	expect(&district, b.p, b.len, GM_E_SCOPE, "never go above the street");
 	gm_buf_free(&b);
 }
@@ -533,12 +397,12 @@ static void t_residents_above_street(void)
 static void t_resident_in_shared_batch(void)
 {
 	struct gm_buf b;
-	struct craft c = good();
+	struct t_craft c = good();
 	c.table = "person";             /* a resident smuggled in a shared batch */
 	c.key = "440106012001001-P000002";
 	c.field = "name";
 	gm_buf_init(&b);
-	craft(&c, &b);
+	t_craft(&c, &b);
 	expect(&street, b.p, b.len, GM_OK, "person in a shared batch");
 	gm_buf_free(&b);
 }
@@ -546,11 +410,11 @@ static void t_resident_in_shared_batch(void)
 static void t_wrong_type(void)
 {
 	struct gm_buf b;
-	struct craft c = good();
+	struct t_craft c = good();
 	c.field = "priority";
 	c.val = gm_text("urgent");       /* an INT column */
 	gm_buf_init(&b);
-	craft(&c, &b);
+	t_craft(&c, &b);
 	expect(&street, b.p, b.len, GM_OK, "wrong type");
 	gm_buf_free(&b);
 }
@@ -558,12 +422,12 @@ static void t_wrong_type(void)
 static void t_scope_differs(void)
 {
 	struct gm_buf b;
-	struct craft c = good();
+	struct t_craft c = good();
 	/* the street may write under itself, but the record belongs to G1 */
 	c.origin = c.scope = "440106012";
 	c.sk = street.sk;
 	gm_buf_init(&b);
-	craft(&c, &b);
+	t_craft(&c, &b);
 	expect(&street, b.p, b.len, GM_OK, "scope differs");
 	gm_buf_free(&b);
 }
@@ -584,11 +448,11 @@ static void t_city_wide_from_city(void)
 	/* control: the city may write city-wide reference data */
 	struct gm_buf b;
 	struct apply_result res;
-	struct craft c = { .origin = "4401", .scope = "", .cls = CLS_REF, .table = "cat_event",
+	struct t_craft c = { .origin = "4401", .scope = "", .cls = CLS_REF, .table = "cat_event",
 			   .key = "0199", .field = "minor_name", .val = gm_text("其他"),
 			   .sk = city.sk };
 	gm_buf_init(&b);
-	craft(&c, &b);
+	t_craft(&c, &b);
 	CU_ASSERT_EQUAL(store_apply(street.st, b.p, b.len, LINK_IMPORT, &res), GM_OK);
 	CU_ASSERT_EQUAL(res.applied, 1);
 	gm_buf_free(&b);

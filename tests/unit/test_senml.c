@@ -137,6 +137,10 @@ static void test_refused(void)
 	expect_bad("[{\"n\":\"a\",\"v\":1e300}]", GM_E_MALFORMED, "plausible");
 	expect_bad("[{\"n\":\"a\",\"v\":1,\"t\":-2e9}]", GM_E_MALFORMED, "before 1970");
 	expect_bad("[{\"n\":\"a\",\"vs\":\"x\\u0001\"}]", GM_E_MALFORMED, "UTF-8");
+	/* reasons that quote the device's bytes stay one printable line
+	 * (tests/fuzz/senml/crash-ctrl-in-reason) */
+	expect_bad("[{\"n\":\"a\",\"v\":1,\"x\\u001b[2J\\n_\":1}]", GM_E_MALFORMED,
+		   "field \"x?[2J _\" must be understood");
 
 	/* limits */
 	char big[16384];

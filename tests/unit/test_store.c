@@ -752,6 +752,78 @@ static void t_apply_idempotent(void)
 	store_close(y);
 }
 
+/*
+ * A create whose key is taken: the same grid, restored from an old backup,
+ * makes its tickets T1 and T2 again (T2 was deleted meanwhile).  Receivers
+ * insert a create without looking first; when the key is taken they must
+ * merge it like any other change, in either order of arrival.
+ */
+static void t_create_taken(void)
+{
+	struct store *g = t_store(LEVEL_GRID, G1), *g2 = t_store(LEVEL_GRID, G1);
+	struct store *s = t_store(LEVEL_STREET, STREET), *x = t_store(LEVEL_STREET, STREET);
+	struct batch_filter all = { .dir = BF_ALL, .exclude_link = -1 };
+	struct batches a, b;
+	struct apply_result res;
+	int title = col(T_TICKET, "title");
+	uint64_t w = wall0(), t1, t2;
+
+	store_set_wall(g, w);
+	store_set_wall(g2, w + 1000);
+	CU_ASSERT_EQUAL(new_ticket(g, "T1", NULL, &t1), GM_OK);
+	CU_ASSERT_EQUAL(new_ticket(g, "T2", NULL, NULL), GM_OK);
+	CU_ASSERT_EQUAL(t_del(g, T_TICKET, "T2"), GM_OK);
+	CU_ASSERT_EQUAL(t_put(g2, T_TICKET, "T1", NULL, W_CREATE, &t2, "category", T("0103"),
+			      "title", T("two bins"), "status", T("registered"), NULL), GM_OK);
+	CU_ASSERT_EQUAL(new_ticket(g2, "T2", NULL, NULL), GM_OK);
+	CU_ASSERT(t2 > t1);
+	CU_ASSERT_EQUAL(store_seal(g, 0, NULL), GM_OK);
+	CU_ASSERT_EQUAL(store_seal(g2, 0, NULL), GM_OK);
+	list_batches(g, &all, &a);
+	list_batches(g2, &all, &b);
+	CU_ASSERT_FATAL(a.n == 1 && b.n == 1);
+
+	/* s: the old creates first, then the new ones over them */
+	CU_ASSERT_EQUAL(store_apply(s, a.body[0], a.len[0], LINK_CHILD0, &res), GM_OK);
+	CU_ASSERT_EQUAL(store_apply(s, b.body[0], b.len[0], LINK_CHILD0, &res), GM_OK);
+	CU_ASSERT_EQUAL(res.applied, 1);      /* T1 */
+	CU_ASSERT_EQUAL(res.ignored, 1);      /* T2 stays deleted */
+	CU_ASSERT_EQUAL(res.rejected, 0);
+	/* x: the other way round */
+	CU_ASSERT_EQUAL(store_apply(x, b.body[0], b.len[0], LINK_CHILD0, &res), GM_OK);
+	CU_ASSERT_EQUAL(store_apply(x, a.body[0], a.len[0], LINK_CHILD0, &res), GM_OK);
+	CU_ASSERT_EQUAL(res.rejected, 0);
+	CU_ASSERT_STRING_EQUAL(t_digest(s, NULL), t_digest(x, NULL));
+
+	struct store *both[2] = { s, x };
+	for (int k = 0; k < 2; k++) {
+		struct store_rec r;
+		store_rec_init(&r);
+		CU_ASSERT_EQUAL_FATAL(store_get(both[k], schema_table(T_TICKET), "T1", &r), GM_OK);
+		CU_ASSERT(text_is(t_val(&r, "title"), "two bins"));
+		CU_ASSERT(text_is(t_val(&r, "category"), "0103"));
+		/* priority: only the old create set it */
+		CU_ASSERT_EQUAL(t_val(&r, "priority")->i, 3);
+		/* T2 stays a tombstone */
+		CU_ASSERT_EQUAL(store_get(both[k], schema_table(T_TICKET), "T2", &r), GM_OK);
+		CU_ASSERT_FALSE(clk_zero(r.del));
+		CU_ASSERT_EQUAL(t_val(&r, "title")->type, GM_NIL);
+		store_rec_free(&r);
+		/* the old title is still in T1's history */
+		struct hist *h = history(both[k], T_TICKET, "T1");
+		CU_ASSERT_EQUAL_FATAL(h->n, 2);
+		CU_ASSERT_EQUAL(h->e[0].clk.t, t1);
+		CU_ASSERT(text_is(&h->e[0].v[title], "bin overflowing"));
+		CU_ASSERT(text_is(&h->e[1].v[title], "two bins"));
+	}
+	batches_free(&a);
+	batches_free(&b);
+	store_close(g);
+	store_close(g2);
+	store_close(s);
+	store_close(x);
+}
+
 static void t_seal_groups(void)
 {
 	struct store *s = t_store(LEVEL_STREET, STREET);
@@ -1279,6 +1351,7 @@ void t_init_store_tests(void)
 		{ "delete wins over a concurrent edit and erases everywhere",
 		  t_delete_erasure_replicated },
 		{ "apply is idempotent and order-independent", t_apply_idempotent },
+		{ "a create whose key is taken is merged, in either order", t_create_taken },
 		{ "seal groups by scope and class", t_seal_groups },
 		{ "class and scope mismatches refused and counted", t_refusals },
 		{ "far-future batch refused", t_far_future },

@@ -305,6 +305,11 @@ static void t_bad_queries(void)
 		CU_ASSERT_EQUAL(views_parse(bad[i].k, bad[i].qs, &q, err, sizeof(err)), GM_E_INVAL);
 		CU_ASSERT(err[0] != 0);
 	}
+	/* tests/fuzz/view_query/crash-ctrl-in-message: the message quotes the
+	 * query, and goes to the log, the reply and the rejects table */
+	CU_ASSERT_EQUAL(views_parse(VIEW_KPI, "scope=4401%0A\x1b[31m", &q, err, sizeof(err)),
+			GM_E_INVAL);
+	CU_ASSERT_STRING_EQUAL(err, "scope: '4401 ?[31m' is not a node code");
 	CU_ASSERT_EQUAL(views_parse(VIEW_TICKETS, "by=street%2Ccategory;status=open", &q, err,
 				    sizeof(err)), GM_OK);
 	CU_ASSERT_EQUAL(q.nby, 2);

@@ -29,11 +29,24 @@ static void t_ack_refuses_other_negatives(void)
 	CU_ASSERT_EQUAL(wire_ack_decode(msg, sizeof(msg), &b), GM_E_MALFORMED);
 }
 
+/* tests/fuzz/wire_decode/crash-nul-in-code: [1, "44010\0\0\0\x0f", 7, 0, 0] */
+static void t_nul_in_code(void)
+{
+	static const uint8_t msg[] = { 0x95, 0x01, 0xa9, '4', '4', '0', '1', '0', 0, 0, 0, 0x0f,
+				       0x07, 0x00, 0x00 };
+	static const uint8_t ok[] = { 0x95, 0x01, 0xa5, '4', '4', '0', '1', '0', 0x07, 0x00,
+				      0x00 };
+	struct wire_hello h;
+	CU_ASSERT_EQUAL(wire_hello_decode(ok, sizeof(ok), &h), GM_OK);
+	CU_ASSERT_EQUAL(wire_hello_decode(msg, sizeof(msg), &h), GM_E_MALFORMED);
+}
+
 void t_init_wire_tests(void)
 {
 	static const struct t_case cases[] = {
 		{ "push ack round trip, refused included", t_ack_round_trip },
 		{ "push ack: no cursor below -1", t_ack_refuses_other_negatives },
+		{ "a code with a NUL inside is refused", t_nul_in_code },
 		{ NULL, NULL },
 	};
 	t_add_suite("wire", cases);
