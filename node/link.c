@@ -758,11 +758,21 @@ static void on_nack(coap_session_t *s, const coap_pdu_t *sent, const coap_nack_r
 	if (!l || s != l->session)
 		return;
 	coap_bin_const_t tok = sent ? coap_pdu_get_token(sent) : (coap_bin_const_t){ 0, NULL };
-	if (token_is(l->obs_token, l->obs_token_len, tok))
+	bool is_obs = token_is(l->obs_token, l->obs_token_len, tok);
+	if (is_obs)
 		l->obs_token_len = 0;   /* the observation is gone */
 	if (reason == COAP_NACK_TLS_FAILED)
 		l->renew = true;        /* in link_run: not while libcoap is using it */
-	if (l->op != LOP_NONE && (!sent || token_is(l->token, l->token_len, tok))) {
+	/*
+	 * Ours is the only request in flight, so anything but the observation
+	 * is ours: libcoap 4.3.1 sends the second and later blocks of a
+	 * block-wise request under tokens of its own and nacks them with
+	 * those, not with ours.  Waiting for our token, a push whose later
+	 * block went unanswered stayed in flight for ever and the link hung.
+	 * A stray NACK (a duplicate block's) at worst fails a request that
+	 * is then repeated.
+	 */
+	if (l->op != LOP_NONE && (!sent || token_is(l->token, l->token_len, tok) || !is_obs)) {
 		note_fail(l, linksm_op_name(l->op), (unsigned)reason < 5 ? why[reason] : "failed");
 		net_body_free(&l->body);
 		finish(l, LR_FAIL);
