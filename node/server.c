@@ -841,6 +841,13 @@ enum gm_err server_new(coap_context_t *ctx, struct store *st, const struct confi
 		}
 	}
 	coap_resource_set_get_observable(srv->bell, 1);
+	/*
+	 * Confirmable bells: libcoap sends notifications non-confirmable by
+	 * default, and on a lossy link a lost one left the child waiting for
+	 * its safety-net poll (poll_observing_s, minutes).  A confirmable one
+	 * is resent until acknowledged, at the cost of an ACK per bell.
+	 */
+	coap_resource_set_mode(srv->bell, COAP_RESOURCE_FLAGS_NOTIFY_CON);
 	/* the context's app data is the server: its event handler finds it there */
 	coap_set_app_data(ctx, srv);
 	coap_register_event_handler(ctx, on_event);
