@@ -242,7 +242,8 @@ static bool body_complete(struct devserver *d, coap_session_t *s, const coap_pdu
 		refuse(d, s, resp, code, reason, why, dev);
 	else
 		reply_text(resp, code, why);
-	net_body_free(&p->body);
+	if (bs != NB_STALE)
+		net_body_free(&p->body);
 	return false;
 }
 

@@ -106,6 +106,28 @@ static void apply_log_level(const struct config *c)
 
 static void seal_local(struct node *n);
 
+/*
+ * fd 0 becomes a pipe nobody writes to, so it is never readable.  libcoap
+ * 4.3.1 with GnuTLS asks select() whether a session's socket is readable
+ * to decide whether a DTLS handshake flight needs resending; a server
+ * session has no socket of its own and asks about fd 0.  With stdin on
+ * /dev/null (systemd, a background job), always readable, the parent
+ * never resent a flight of the handshake that a lossy link had lost, and
+ * handshakes over such a link failed nearly always.  gridnode reads no
+ * stdin.  The pipe's other end stays open: without a writer, it would
+ * read as end-of-file, which is readable too.
+ */
+static void quiet_stdin(void)
+{
+	int p[2];
+	if (pipe(p) != 0) {
+		log_warn("cannot replace stdin: %s", strerror(errno));
+		return;
+	}
+	if (p[0] != 0 && (dup2(p[0], 0) < 0 || close(p[0]) != 0))
+		log_warn("cannot replace stdin: %s", strerror(errno));
+}
+
 static void on_child_batches(void *ctx, const char *code)
 {
 	struct node *n = ctx;
@@ -420,6 +442,7 @@ int main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	quiet_stdin();
 	net_startup(n.cfg.log_level);
 	int rc = 1;
 	if (start_net(&n)) {

@@ -53,6 +53,10 @@ struct link {
 	int64_t last_ok_saved;
 	char last_err[256];
 	uint8_t psk[32];
+	coap_address_t dst;
+	bool secure;
+	bool renew;                  /* the DTLS session failed: open a fresh one */
+	bool handshaking;            /* the session has NET_DTLS_RETRANSMIT, not max_retransmit */
 
 	/* the attachment being moved, one request at a time */
 	struct {
@@ -105,6 +109,69 @@ static void note_fail(struct link *l, const char *what, const char *why)
 	snprintf(l->last_err, sizeof(l->last_err), "%s", msg);
 	if (store_meta_set(l->st, "last_sync_err", msg))
 		log_err("saving link status: %s", store_errmsg(l->st));
+}
+
+/*
+ * A client session to the parent (a socket of its own, so a new local
+ * port), DTLS-PSK for coaps://.
+ */
+static bool open_session(struct link *l)
+{
+	if (l->secure) {
+		coap_dtls_cpsk_t cp;
+		memset(&cp, 0, sizeof(cp));
+		cp.version = COAP_DTLS_CPSK_SETUP_VERSION;
+		cp.psk_info.identity.s = (const uint8_t *)l->st->code;
+		cp.psk_info.identity.length = strlen(l->st->code);
+		cp.psk_info.key.s = l->psk;
+		cp.psk_info.key.length = sizeof(l->psk);
+		l->session = coap_new_client_session_psk2(l->ctx, NULL, &l->dst, COAP_PROTO_DTLS, &cp);
+	} else {
+		l->session = coap_new_client_session(l->ctx, NULL, &l->dst, COAP_PROTO_UDP);
+	}
+	if (!l->session)
+		return false;
+	net_tune_session(l->session, l->cfg);
+	if (l->secure) {
+		coap_session_set_max_retransmit(l->session, NET_DTLS_RETRANSMIT);
+		l->handshaking = true;
+	}
+	coap_session_set_app_data(l->session, l);
+	return true;
+}
+
+/* Once the handshake is done, requests get the [coap] settings again. */
+static void handshake_done(struct link *l)
+{
+	if (l->handshaking && coap_session_get_state(l->session) == COAP_SESSION_STATE_ESTABLISHED) {
+		net_tune_session(l->session, l->cfg);
+		l->handshaking = false;
+	}
+}
+
+/*
+ * After a failed DTLS handshake the session is replaced, not reused:
+ * libcoap (4.3.1 with GnuTLS) counts handshake timeouts per session and
+ * never resets the count, so once a lossy link has used up max_retransmit
+ * timeouts, every later handshake on that session fails at its first lost
+ * datagram, for ever.  A fresh session also comes from a fresh port, so
+ * the parent starts a fresh handshake instead of taking our ClientHello
+ * for a replay on its half-open session of the old port.
+ */
+static bool renew_session(struct link *l)
+{
+	coap_session_t *old = l->session;
+	if (!open_session(l)) {
+		l->session = old;   /* l->renew stays: the next request tries again */
+		return false;
+	}
+	l->renew = false;
+	coap_session_set_app_data(old, NULL);
+	coap_session_release(old);
+	l->obs_token_len = 0;   /* the observation was the old session's */
+	l->sm.observing = false;
+	log_debug("link to parent %s: new DTLS session", l->parent);
+	return true;
 }
 
 static coap_pdu_t *new_request(struct link *l, coap_pdu_code_t code, const char *path,
@@ -408,9 +475,18 @@ static enum linksm_result on_blob_down(struct link *l, const uint8_t *p, size_t 
 uint64_t link_run(struct link *l, uint64_t now)
 {
 	uint64_t wake;
+	handshake_done(l);
 	for (;;) {
 		enum linksm_op op = linksm_next(&l->sm, now, &wake);
 		bool ok = false, nothing = false;
+		/* nothing in flight is the old session's any more */
+		if (l->renew && !l->sm.inflight && !renew_session(l)) {
+			if (op == LOP_NONE)
+				return wake;   /* no attachment moves over the failed session */
+			note_fail(l, linksm_op_name(op), "cannot open a new DTLS session");
+			linksm_done(&l->sm, op, LR_FAIL, now);
+			continue;
+		}
 		if (op == LOP_NONE && !l->sm.inflight && !l->sm.down && l->sm.registered) {
 			/* attachments move when the records are in step */
 			op = start_blob(l, now);
@@ -682,9 +758,21 @@ static void on_nack(coap_session_t *s, const coap_pdu_t *sent, const coap_nack_r
 	if (!l || s != l->session)
 		return;
 	coap_bin_const_t tok = sent ? coap_pdu_get_token(sent) : (coap_bin_const_t){ 0, NULL };
-	if (token_is(l->obs_token, l->obs_token_len, tok))
+	bool is_obs = token_is(l->obs_token, l->obs_token_len, tok);
+	if (is_obs)
 		l->obs_token_len = 0;   /* the observation is gone */
-	if (l->op != LOP_NONE && (!sent || token_is(l->token, l->token_len, tok))) {
+	if (reason == COAP_NACK_TLS_FAILED)
+		l->renew = true;        /* in link_run: not while libcoap is using it */
+	/*
+	 * Ours is the only request in flight, so anything but the observation
+	 * is ours: libcoap 4.3.1 sends the second and later blocks of a
+	 * block-wise request under tokens of its own and nacks them with
+	 * those, not with ours.  Waiting for our token, a push whose later
+	 * block went unanswered stayed in flight for ever and the link hung.
+	 * A stray NACK (a duplicate block's) at worst fails a request that
+	 * is then repeated.
+	 */
+	if (l->op != LOP_NONE && (!sent || token_is(l->token, l->token_len, tok) || !is_obs)) {
 		note_fail(l, linksm_op_name(l->op), (unsigned)reason < 5 ? why[reason] : "failed");
 		net_body_free(&l->body);
 		finish(l, LR_FAIL);
@@ -727,29 +815,19 @@ enum gm_err link_new(coap_context_t *ctx, struct store *st, const struct config 
 	l->on_batches = on_batches;
 	l->cb_ctx = cb_ctx;
 	snprintf(l->parent, sizeof(l->parent), "%s", cfg->parent);
-	if (secure) {
-		coap_dtls_cpsk_t cp;
-		memset(&cp, 0, sizeof(cp));
-		cp.version = COAP_DTLS_CPSK_SETUP_VERSION;
-		if (!identity_link_key(id, ppk, true, l->psk)) {
-			snprintf(err, errlen, "cannot derive the link key");
-			free(l);
-			return GM_E_AUTH;
-		}
-		cp.psk_info.identity.s = (const uint8_t *)st->code;
-		cp.psk_info.identity.length = strlen(st->code);
-		cp.psk_info.key.s = l->psk;
-		cp.psk_info.key.length = sizeof(l->psk);
-		l->session = coap_new_client_session_psk2(ctx, NULL, &dst, COAP_PROTO_DTLS, &cp);
-	} else {
-		l->session = coap_new_client_session(ctx, NULL, &dst, COAP_PROTO_UDP);
+	l->dst = dst;
+	l->secure = secure;
+	if (secure && !identity_link_key(id, ppk, true, l->psk)) {
+		snprintf(err, errlen, "cannot derive the link key");
+		free(l);
+		return GM_E_AUTH;
 	}
-	if (!l->session) {
+	if (!open_session(l)) {
 		snprintf(err, errlen, "cannot open a CoAP session to %s", cfg->parent);
+		sodium_memzero(l->psk, sizeof(l->psk));
 		free(l);
 		return GM_E_NET;
 	}
-	net_tune_session(l->session, cfg);
 	struct linksm_conf lc = {
 		.poll_ms = (uint32_t)cfg->poll_s * 1000u,
 		.poll_observing_ms = (uint32_t)cfg->poll_observing_s * 1000u,
@@ -760,7 +838,6 @@ enum gm_err link_new(coap_context_t *ctx, struct store *st, const struct config 
 	};
 	linksm_init(&l->sm, &lc, net_now_ms());
 	l->fetch_down = !strcmp(cfg->blob_fetch, "eager");
-	coap_session_set_app_data(l->session, l);
 	coap_register_response_handler(ctx, on_response);
 	coap_register_nack_handler(ctx, on_nack);
 	*out = l;
@@ -771,6 +848,8 @@ void link_set_config(struct link *l, const struct config *cfg)
 {
 	l->cfg = cfg;
 	net_tune_session(l->session, cfg);
+	if (l->handshaking)
+		coap_session_set_max_retransmit(l->session, NET_DTLS_RETRANSMIT);
 }
 
 void link_free(struct link *l)

@@ -106,20 +106,45 @@ enum net_body_state net_body_add(struct net_body *b, const coap_pdu_t *pdu, uint
 {
 	size_t len = 0, offset = 0, total = 0;
 	const uint8_t *data = NULL;
+	coap_opt_iterator_t it;
 
 	if (!coap_get_data_large(pdu, &len, &data, &offset, &total)) {
 		len = offset = total = 0;
 		data = NULL;
 	}
+	coap_opt_t *rt = coap_check_option(pdu, COAP_OPTION_RTAG, &it);
+	struct net_block blk = { data, len, offset, total, rt ? coap_opt_value(rt) : NULL,
+				 rt ? coap_opt_length(rt) : 0, rt != NULL };
+	return net_body_put(b, &blk, now_ms);
+}
+
+enum net_body_state net_body_put(struct net_body *b, const struct net_block *k, uint64_t now_ms)
+{
+	size_t len = k->len, offset = k->offset, total = k->total;
 	if (total < offset + len)
 		total = offset + len;
 	if (total > b->max || offset + len > b->max)
 		return NB_TOOBIG;
+	size_t rtl = k->rtag_len < sizeof(b->rtag) ? k->rtag_len : sizeof(b->rtag);
+	bool tagged = k->tagged && b->rtag_len;
+	bool same_tag = tagged && rtl == b->rtag_len && !memcmp(k->rtag, b->rtag, rtl);
+	if (tagged && !same_tag && offset > 0)
+		return NB_STALE;
+	if (offset == 0) {
+		bool again = tagged ? same_tag
+				    : b->len >= len && b->total == total &&
+					      (!len || !memcmp(b->p, k->data, len));
+		if (!again) {
+			b->len = 0;   /* a new body */
+			b->rtag_len = rtl;
+			if (rtl)
+				memcpy(b->rtag, k->rtag, rtl);
+		}
+	}
 	b->touched_ms = now_ms;
-	if (offset == 0)
-		b->len = 0;   /* a new body (or the first block again) */
 	if (offset > b->len)
 		return NB_GAP;
+	b->total = total;
 	if (offset + len > b->cap) {
 		size_t ncap = b->cap ? b->cap : 4096;
 		while (ncap < offset + len)
@@ -134,10 +159,11 @@ enum net_body_state net_body_add(struct net_body *b, const coap_pdu_t *pdu, uint
 	}
 	/* a retransmitted block rewrites the same bytes */
 	if (len)
-		memcpy(b->p + offset, data, len);
+		memcpy(b->p + offset, k->data, len);
 	if (offset + len > b->len)
 		b->len = offset + len;
-	return b->len >= total ? NB_DONE : NB_MORE;
+	/* done at the last block, also when it comes again; a middle one again is not */
+	return b->len >= total && offset + len >= total ? NB_DONE : NB_MORE;
 }
 
 coap_pdu_code_t net_body_refusal(enum net_body_state st, size_t max, const char **reason,
@@ -152,6 +178,10 @@ coap_pdu_code_t net_body_refusal(enum net_body_state st, size_t max, const char 
 		*reason = "block out of order";
 		snprintf(detail, len, "block-wise upload has a gap");
 		return COAP_RESPONSE_CODE(408);
+	case NB_STALE:
+		*reason = NULL;   /* the network's doing, not the peer's */
+		snprintf(detail, len, "block of an upload already replaced");
+		return COAP_RESPONSE_CODE(408);
 	default:
 		*reason = NULL;
 		snprintf(detail, len, "out of memory");
@@ -163,7 +193,7 @@ void net_body_free(struct net_body *b)
 {
 	free(b->p);
 	b->p = NULL;
-	b->len = b->cap = 0;
+	b->len = b->cap = b->total = b->rtag_len = 0;
 }
 
 bool net_query_get(const coap_string_t *q, const char *key, char *out, size_t len)

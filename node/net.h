@@ -43,22 +43,63 @@ coap_context_t *net_context_new(void);
 /* Applies the [coap] settings to a session. */
 void net_tune_session(coap_session_t *s, const struct config *c);
 
+/*
+ * A DTLS handshake's budget of flight timeouts, on both ends.  libcoap
+ * 4.3.1 (GnuTLS) fails a handshake once a session has seen more timeouts
+ * than its max_retransmit, counting every flight of the handshake and
+ * ticks of about a second while part of a flight has arrived; with the
+ * budget of a request (4) a handshake of three round trips and up to
+ * three datagrams a flight fails nearly always on a link losing a third
+ * of them.  So a session gets this budget until its handshake is done,
+ * then the [coap] settings; GnuTLS gives up after 60 s in any case.
+ */
+#define NET_DTLS_RETRANSMIT 60
+
 /* Reassembles one block-wise body, at most `max` bytes. */
 struct net_body {
 	uint8_t *p;
 	size_t len;
 	size_t cap;
 	size_t max;
+	size_t total;              /* the size its blocks announce */
+	uint8_t rtag[8];           /* Request-Tag of the upload (RFC 9175), if any */
+	size_t rtag_len;
 	uint64_t touched_ms;
 };
 
-enum net_body_state { NB_MORE, NB_DONE, NB_TOOBIG, NB_GAP, NB_NOMEM };
-
-enum net_body_state net_body_add(struct net_body *b, const coap_pdu_t *pdu, uint64_t now_ms);
 /*
- * How to refuse a body net_body_add stopped (NB_TOOBIG, NB_GAP, NB_NOMEM):
- * the response code, the reason to count it under (NULL: not the peer's
- * fault) and a one-line detail.
+ * NB_STALE: a block of an upload that a newer one (another Request-Tag)
+ * replaced, delivered late by the network; the body in progress is kept.
+ */
+enum net_body_state { NB_MORE, NB_DONE, NB_TOOBIG, NB_GAP, NB_NOMEM, NB_STALE };
+
+/*
+ * Adds a block; NB_DONE when the last block completes the body.  The
+ * first block again (a duplicate, or a retransmission that a lossy link
+ * delivers after later blocks) is the same upload when its Request-Tag is
+ * the same, or, without one, when its bytes and the announced size are;
+ * only a different first block starts a new body.  A caller that keeps a
+ * complete body gets NB_DONE again for its last block again.
+ */
+enum net_body_state net_body_add(struct net_body *b, const coap_pdu_t *pdu, uint64_t now_ms);
+
+/* One block as net_body_add reads it from a PDU (libcoap's block-wise view). */
+struct net_block {
+	const uint8_t *data;
+	size_t len;
+	size_t offset;
+	size_t total;              /* the body's size as announced, 0 = len */
+	const uint8_t *rtag;       /* Request-Tag option value */
+	size_t rtag_len;
+	bool tagged;               /* the PDU has a Request-Tag option (maybe empty) */
+};
+/* net_body_add without the PDU. */
+enum net_body_state net_body_put(struct net_body *b, const struct net_block *k, uint64_t now_ms);
+/*
+ * How to refuse a body net_body_add stopped (NB_TOOBIG, NB_GAP, NB_NOMEM,
+ * NB_STALE): the response code, the reason to count it under (NULL: not
+ * the peer's fault) and a one-line detail.  After NB_STALE the body in
+ * progress stays; after the others it is freed.
  */
 coap_pdu_code_t net_body_refusal(enum net_body_state st, size_t max, const char **reason,
 				 char *detail, size_t len);

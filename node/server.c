@@ -21,12 +21,20 @@
 #define GM_VERSION "0.1"
 #endif
 
-/* per server session: a block-wise upload being reassembled */
+/*
+ * Per server session: a block-wise upload being reassembled.  A complete
+ * body stays until the next one starts (or server_tick drops it): libcoap
+ * does not recognise a retransmitted request, so when our reply to the
+ * last block is lost, the child sends that block again, and it must find
+ * the body there to get the same answer (every request is idempotent: a
+ * push again is batches we hold), not a 4.08 for a gap.
+ */
 struct peer {
 	struct net_body body;
 	struct peer *next;
 	coap_session_t *session;
 	bool dtls_up;            /* handshake completed */
+	bool tuned;              /* the [coap] settings replaced the handshake's budget */
 };
 
 /* a child's link key, kept while the server lives (libcoap keeps the pointer) */
@@ -135,6 +143,10 @@ static void request_seen(struct server *srv, coap_session_t *s)
 		struct peer *p = peer_of(srv, s);
 		if (p)
 			p->dtls_up = true;
+		if (p && !p->tuned) {
+			net_tune_session(s, srv->cfg);   /* the handshake's budget is spent */
+			p->tuned = true;
+		}
 	}
 }
 
@@ -250,27 +262,24 @@ static bool body_complete(struct server *srv, coap_session_t *s, const coap_pdu_
 		return false;
 	}
 	p->body.max = (size_t)srv->cfg->max_body_kb * 1024;
-	switch (net_body_add(&p->body, req, net_now_ms())) {
-	case NB_DONE:
+	enum net_body_state bs = net_body_add(&p->body, req, net_now_ms());
+	if (bs == NB_DONE) {
 		*pp = p;
 		return true;
-	case NB_MORE:
+	}
+	if (bs == NB_MORE) {
 		/* libcoap turns this into 2.31 Continue and asks for the next block */
 		coap_pdu_set_code(resp, COAP_RESPONSE_CODE_CHANGED);
 		return false;
-	case NB_TOOBIG:
-		snprintf(why, sizeof(why), "body larger than %d KiB", srv->cfg->max_body_kb);
-		refuse(srv, s, resp, COAP_RESPONSE_CODE(413), "body too large", why);
-		break;
-	case NB_GAP:
-		refuse(srv, s, resp, COAP_RESPONSE_CODE(408), "block out of order",
-		       "block-wise upload has a gap");
-		break;
-	case NB_NOMEM:
-		reply_text(resp, COAP_RESPONSE_CODE_INTERNAL_ERROR, "out of memory");
-		break;
 	}
-	net_body_free(&p->body);
+	const char *reason;
+	coap_pdu_code_t code = net_body_refusal(bs, p->body.max, &reason, why, sizeof(why));
+	if (reason)
+		refuse(srv, s, resp, code, reason, why);
+	else
+		reply_text(resp, code, why);
+	if (bs != NB_STALE)
+		net_body_free(&p->body);
 	return false;
 }
 
@@ -287,7 +296,6 @@ static void h_reg(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 	if (!body_complete(srv, s, req, resp, &p))
 		return;
 	enum gm_err e = wire_reg_decode(p->body.p, p->body.len, &reg);
-	net_body_free(&p->body);
 	if (e) {
 		snprintf(detail, sizeof(detail), "registration does not decode: %s", gm_strerror(e));
 		refuse(srv, s, resp, COAP_RESPONSE_CODE_BAD_REQUEST, "bad registration", detail);
@@ -338,7 +346,6 @@ static void h_up(coap_resource_t *r, coap_session_t *s, const coap_pdu_t *req,
 		return;
 	enum gm_err e = exchange_apply(srv->st, p->body.p, p->body.len, link,
 				       (size_t)srv->cfg->max_body_kb * 1024, &in);
-	net_body_free(&p->body);
 	if (e == GM_E_MALFORMED || e == GM_E_TOOBIG || e == GM_E_VERSION) {
 		/* exchange_apply counted it; say why to the child too */
 		log_warn("push from %s refused: %s", code, in.why);
@@ -482,6 +489,8 @@ static int on_event(coap_session_t *s, const coap_event_t ev)
 		return 0;
 	if (ev == COAP_EVENT_SERVER_SESSION_DEL)
 		session_gone(srv, s);
+	if (ev == COAP_EVENT_SERVER_SESSION_NEW && coap_session_get_proto(s) == COAP_PROTO_DTLS)
+		coap_session_set_max_retransmit(s, NET_DTLS_RETRANSMIT);   /* net.h */
 	if (coap_session_get_type(s) != COAP_SESSION_TYPE_SERVER)
 		return 0;
 	if (ev == COAP_EVENT_DTLS_CONNECTED) {
@@ -652,7 +661,6 @@ static void h_blob_post(coap_resource_t *r, coap_session_t *s, const coap_pdu_t 
 		e = GM_E_SCOPE;
 	else
 		e = blob_append(dir, hex, off, total, p->body.p, p->body.len, max, &complete);
-	net_body_free(&p->body);
 	uint64_t have = blob_have(dir, hex, &complete);
 	switch (e) {
 	case GM_OK:
@@ -833,6 +841,13 @@ enum gm_err server_new(coap_context_t *ctx, struct store *st, const struct confi
 		}
 	}
 	coap_resource_set_get_observable(srv->bell, 1);
+	/*
+	 * Confirmable bells: libcoap sends notifications non-confirmable by
+	 * default, and on a lossy link a lost one left the child waiting for
+	 * its safety-net poll (poll_observing_s, minutes).  A confirmable one
+	 * is resent until acknowledged, at the cost of an ACK per bell.
+	 */
+	coap_resource_set_mode(srv->bell, COAP_RESOURCE_FLAGS_NOTIFY_CON);
 	/* the context's app data is the server: its event handler finds it there */
 	coap_set_app_data(ctx, srv);
 	coap_register_event_handler(ctx, on_event);

@@ -10,7 +10,7 @@ if ! mount -t tmpfs -o size=4m tmpfs "$mnt" 2>/dev/null; then
 	exit 1
 fi
 cleanup_mount() { umount -l "$mnt" 2>/dev/null || true; }
-trap 'cleanup_mount; cleanup' EXIT INT TERM
+trap 'cleanup_mount; cleanup' EXIT
 
 mknode s street 440106012
 mknode g grid 440106012001001 s

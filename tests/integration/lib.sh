@@ -15,7 +15,9 @@ cleanup() {
 	for p in $PIDS; do kill -9 "$p" 2>/dev/null || true; done
 	[ -n "${GM_KEEP_TMP:-}" ] || rm -rf "$T"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+# a signal (run-integration.sh's timeout) ends the test, and EXIT cleans up
+trap 'exit 1' INT TERM
 
 fail() {
 	echo "FAIL: $*" >&2
