@@ -220,30 +220,23 @@ static bool body_complete(struct devserver *d, coap_session_t *s, const coap_pdu
 			  coap_pdu_t *resp, const char *dev, struct dpeer **pp)
 {
 	struct dpeer *p = peer_of(d, s);
-	char why[96];
 	if (!p) {
 		reply_text(resp, COAP_RESPONSE_CODE_INTERNAL_ERROR, NULL);
 		return false;
 	}
-	p->body.max = (size_t)d->cfg->dev_max_body_kb * 1024;
-	enum net_body_state bs = net_body_add(&p->body, req, net_now_ms());
+	struct net_refusal no;
+	enum net_body_state bs = net_body_receive(&p->body, (size_t)d->cfg->dev_max_body_kb * 1024,
+						  req, resp, &no);
 	if (bs == NB_DONE) {
 		*pp = p;
 		return true;
 	}
-	if (bs == NB_MORE) {
-		/* libcoap turns this into 2.31 Continue and asks for the next block */
-		coap_pdu_set_code(resp, COAP_RESPONSE_CODE_CHANGED);
+	if (bs == NB_MORE)
 		return false;
-	}
-	const char *reason;
-	coap_pdu_code_t code = net_body_refusal(bs, p->body.max, &reason, why, sizeof(why));
-	if (reason)
-		refuse(d, s, resp, code, reason, why, dev);
+	if (no.reason)
+		refuse(d, s, resp, no.code, no.reason, no.detail, dev);
 	else
-		reply_text(resp, code, why);
-	if (bs != NB_STALE)
-		net_body_free(&p->body);
+		reply_text(resp, no.code, no.detail);
 	return false;
 }
 

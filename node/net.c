@@ -166,8 +166,9 @@ enum net_body_state net_body_put(struct net_body *b, const struct net_block *k, 
 	return b->len >= total && offset + len >= total ? NB_DONE : NB_MORE;
 }
 
-coap_pdu_code_t net_body_refusal(enum net_body_state st, size_t max, const char **reason,
-				 char *detail, size_t len)
+/* How to refuse an upload net_body_add stopped (net.h, net_body_receive). */
+static coap_pdu_code_t refusal(enum net_body_state st, size_t max, const char **reason,
+			       char *detail, size_t len)
 {
 	switch (st) {
 	case NB_TOOBIG:
@@ -187,6 +188,24 @@ coap_pdu_code_t net_body_refusal(enum net_body_state st, size_t max, const char 
 		snprintf(detail, len, "out of memory");
 		return COAP_RESPONSE_CODE_INTERNAL_ERROR;
 	}
+}
+
+enum net_body_state net_body_receive(struct net_body *b, size_t max, const coap_pdu_t *req,
+				     coap_pdu_t *resp, struct net_refusal *no)
+{
+	b->max = max;
+	enum net_body_state st = net_body_add(b, req, net_now_ms());
+	if (st == NB_DONE)
+		return st;
+	if (st == NB_MORE) {
+		/* libcoap turns this into 2.31 Continue and asks for the next block */
+		coap_pdu_set_code(resp, COAP_RESPONSE_CODE_CHANGED);
+		return st;
+	}
+	no->code = refusal(st, max, &no->reason, no->detail, sizeof(no->detail));
+	if (st != NB_STALE)
+		net_body_free(b);   /* a stale block leaves the upload in progress */
+	return st;
 }
 
 void net_body_free(struct net_body *b)

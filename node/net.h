@@ -95,14 +95,21 @@ struct net_block {
 };
 /* net_body_add without the PDU. */
 enum net_body_state net_body_put(struct net_body *b, const struct net_block *k, uint64_t now_ms);
+/* Why net_body_receive refused an upload. */
+struct net_refusal {
+	coap_pdu_code_t code;
+	const char *reason;        /* the rejection to count it under; NULL: not the peer's fault */
+	char detail[96];           /* one line for the reply and the log */
+};
 /*
- * How to refuse a body net_body_add stopped (NB_TOOBIG, NB_GAP, NB_NOMEM,
- * NB_STALE): the response code, the reason to count it under (NULL: not
- * the peer's fault) and a one-line detail.  After NB_STALE the body in
- * progress stays; after the others it is freed.
+ * A server's side of one block of an upload of at most `max` bytes, added
+ * to b.  NB_DONE: b holds the whole body.  NB_MORE: resp already asks for
+ * the next block.  Anything else refuses the upload as *no says; b is
+ * freed, except after NB_STALE (a late block of a replaced upload: the
+ * upload in progress goes on).
  */
-coap_pdu_code_t net_body_refusal(enum net_body_state st, size_t max, const char **reason,
-				 char *detail, size_t len);
+enum net_body_state net_body_receive(struct net_body *b, size_t max, const coap_pdu_t *req,
+				     coap_pdu_t *resp, struct net_refusal *no);
 void net_body_free(struct net_body *b);
 
 /* Finds `key` in a query "k1=v1&k2=v2"; false if absent or too long. */

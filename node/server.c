@@ -249,7 +249,6 @@ static bool body_complete(struct server *srv, coap_session_t *s, const coap_pdu_
 {
 	struct peer *p = peer_of(srv, s);
 	coap_opt_iterator_t it;
-	char why[96];
 	/* our bodies are msgpack (42); anything else is not for us */
 	coap_opt_t *ct = coap_check_option(req, COAP_OPTION_CONTENT_FORMAT, &it);
 	if (ct && coap_decode_var_bytes(coap_opt_value(ct), coap_opt_length(ct)) != NET_CT_OCTETS) {
@@ -261,25 +260,19 @@ static bool body_complete(struct server *srv, coap_session_t *s, const coap_pdu_
 		reply_text(resp, COAP_RESPONSE_CODE_INTERNAL_ERROR, NULL);
 		return false;
 	}
-	p->body.max = (size_t)srv->cfg->max_body_kb * 1024;
-	enum net_body_state bs = net_body_add(&p->body, req, net_now_ms());
+	struct net_refusal no;
+	enum net_body_state bs = net_body_receive(&p->body, (size_t)srv->cfg->max_body_kb * 1024,
+						  req, resp, &no);
 	if (bs == NB_DONE) {
 		*pp = p;
 		return true;
 	}
-	if (bs == NB_MORE) {
-		/* libcoap turns this into 2.31 Continue and asks for the next block */
-		coap_pdu_set_code(resp, COAP_RESPONSE_CODE_CHANGED);
+	if (bs == NB_MORE)
 		return false;
-	}
-	const char *reason;
-	coap_pdu_code_t code = net_body_refusal(bs, p->body.max, &reason, why, sizeof(why));
-	if (reason)
-		refuse(srv, s, resp, code, reason, why);
+	if (no.reason)
+		refuse(srv, s, resp, no.code, no.reason, no.detail);
 	else
-		reply_text(resp, code, why);
-	if (bs != NB_STALE)
-		net_body_free(&p->body);
+		reply_text(resp, no.code, no.detail);
 	return false;
 }
 
